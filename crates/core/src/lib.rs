@@ -1,0 +1,21 @@
+//! Domain types shared by the gateway, the audio pipeline and the speech engines.
+//!
+//! The key decision: audio travels through the gateway as mono signed 16-bit PCM
+//! ([`AudioChunk`]) that carries its own sample rate, and only the last stage of a
+//! stream (the encoder in `tts-audio`) turns it into bytes of the format a client asked
+//! for. Engines therefore never know about codecs, and codecs never know about engines.
+#![forbid(unsafe_code)]
+
+mod audio;
+mod error;
+mod format;
+mod language;
+mod provider;
+mod voice;
+
+pub use audio::AudioChunk;
+pub use error::{ProviderError, ProviderErrorKind};
+pub use format::{AudioFormat, UnknownFormat};
+pub use language::{canonicalize_language, language_matches};
+pub use provider::{AudioStream, Provider, SynthesisRequest};
+pub use voice::Voice;

