@@ -1,0 +1,65 @@
+// What the session is doing, said in words (aria-live), and its figures.
+
+import { describePlayback, describeStatus } from '../session/describe';
+import type { SessionSnapshot } from '../session/sessionRun';
+import { formatBytes, formatMs } from './format';
+
+export function SessionStatus({ snap }: { snap: SessionSnapshot }) {
+  const failed = snap.phase === 'failed';
+  const networkDrops = snap.seqGaps + snap.parseErrors;
+  return (
+    <div className="status-block">
+      <p
+        className={`status status-${snap.phase}`}
+        role={failed ? 'alert' : 'status'}
+        aria-live={failed ? 'assertive' : 'polite'}
+        data-testid="session-status"
+        data-phase={snap.phase}
+      >
+        {describeStatus(snap)}
+      </p>
+      <p className="playback" data-testid="playback-state" data-state={snap.playback} data-position={snap.position.toFixed(2)}>
+        <span className="label">Playback:</span> {describePlayback(snap)}
+        {snap.playbackMethod && <span className="method"> Method: {snap.playbackMethod}.</span>}
+      </p>
+      <dl className="metrics" aria-label="Session metrics">
+        <div>
+          <dt>Bytes received</dt>
+          <dd data-testid="metric-bytes" data-value={snap.bytes}>
+            {formatBytes(snap.bytes)}
+          </dd>
+        </div>
+        <div>
+          <dt>Chunks</dt>
+          <dd data-testid="metric-chunks" data-value={snap.chunks}>
+            {snap.chunks}
+          </dd>
+        </div>
+        <div>
+          <dt>First audio after</dt>
+          <dd data-testid="metric-first-chunk" data-value={snap.firstChunkMs ?? ''}>
+            {formatMs(snap.firstChunkMs)}
+          </dd>
+        </div>
+        <div>
+          <dt title="seq gaps and unparsable frames">Dropped (network)</dt>
+          <dd data-testid="metric-network-drops" data-value={networkDrops}>
+            {networkDrops}
+            {networkDrops > 0 && (
+              <span className="sub">
+                {' '}
+                ({snap.seqGaps} gaps, {snap.parseErrors} bad)
+              </span>
+            )}
+          </dd>
+        </div>
+        <div>
+          <dt title="chunks not played: over the live buffer limit or refused by the player">Dropped (playback)</dt>
+          <dd data-testid="metric-playback-drops" data-value={snap.playbackDrops}>
+            {snap.playbackDrops}
+          </dd>
+        </div>
+      </dl>
+    </div>
+  );
+}

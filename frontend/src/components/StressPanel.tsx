@@ -1,0 +1,137 @@
+// The stress panel: N synthetic sessions of the request above, at most M at once; counts,
+// failures by cause, and the gateway's own figures polled from /metrics while it runs.
+
+import { useEffect, useMemo, useState, type FormEvent } from 'react';
+import { MetricsPoller, type PollerState } from '../api/metricsPoller';
+import type { SessionRequest } from '../api/types';
+import { percentile } from '../stress/stats';
+import { STRESS_LIMITS, StressRun, type StressSnapshot } from '../stress/stressRun';
+import { emptyStats } from '../stress/stats';
+import { BackendMetrics } from './BackendMetrics';
+import { FailureHistogram } from './FailureHistogram';
+import { Field } from './Field';
+import { formatBytes, formatMs } from './format';
+import { useStore } from './hooks';
+
+const IDLE: StressSnapshot = { phase: 'idle', stats: emptyStats(0), startedAt: null, endedAt: null };
+const NO_POLL: PollerState = { history: [], error: null, polling: false };
+/** Keep polling this long after a run, to see the gateway settle. */
+const TAIL_SECONDS = 5;
+
+function clampInt(value: string, lo: number, hi: number): number | null {
+  const n = Number(value);
+  return Number.isInteger(n) && n >= lo && n <= hi ? n : null;
+}
+
+export function StressPanel({ request }: { request: SessionRequest | null }) {
+  const [total, setTotal] = useState('20');
+  const [concurrency, setConcurrency] = useState('5');
+  const [run, setRun] = useState<StressRun | null>(null);
+  const poller = useMemo(() => new MetricsPoller(1000), []);
+  const snap = useStore(run, IDLE);
+  const polled = useStore(poller, NO_POLL);
+  const running = snap.phase === 'running';
+
+  useEffect(() => {
+    void poller.once();
+    return () => poller.dispose();
+  }, [poller]);
+  useEffect(() => () => run?.stop(), [run]);
+
+  const totalN = clampInt(total, 1, STRESS_LIMITS.maxSessions);
+  const concN = clampInt(concurrency, 1, STRESS_LIMITS.maxConcurrency);
+
+  const start = (e: FormEvent) => {
+    e.preventDefault();
+    if (!request || totalN === null || concN === null || running) return;
+    const next = new StressRun(request, totalN, concN);
+    setRun(next);
+    poller.pollFor(3600);
+    void next.start().then(() => {
+      poller.dispose();
+      poller.pollFor(TAIL_SECONDS);
+    });
+  };
+
+  const s = snap.stats;
+  const p50 = percentile(s.firstChunkMs, 50);
+  const p95 = percentile(s.firstChunkMs, 95);
+  const summary =
+    snap.phase === 'idle'
+      ? 'No stress run yet.'
+      : `${snap.phase === 'running' ? 'Running' : snap.phase === 'stopped' ? 'Stopped' : 'Done'}: ${s.completed} completed, ${s.failed} failed of ${s.total}` +
+        (running ? ` (${s.inFlight} in flight).` : '.');
+
+  return (
+    <section className="card" aria-labelledby="stress-heading">
+      <h2 id="stress-heading">Stress test</h2>
+      <p className="hint">Fires synthetic sessions with the text, voice and format of the single session. Their audio is not played.</p>
+      <form className="row stress-form" onSubmit={start} noValidate aria-label="Stress test settings">
+        <Field id="stress-total" label="Total sessions" error={totalN === null ? `1 to ${STRESS_LIMITS.maxSessions}` : undefined}>
+          <input type="number" inputMode="numeric" min={1} max={STRESS_LIMITS.maxSessions} value={total} onChange={(e) => setTotal(e.target.value)} />
+        </Field>
+        <Field id="stress-concurrency" label="Max concurrency" error={concN === null ? `1 to ${STRESS_LIMITS.maxConcurrency}` : undefined}>
+          <input type="number" inputMode="numeric" min={1} max={STRESS_LIMITS.maxConcurrency} value={concurrency} onChange={(e) => setConcurrency(e.target.value)} />
+        </Field>
+        <div className="actions">
+          <button type="submit" className="primary" disabled={!request || running || totalN === null || concN === null}>
+            Start stress test
+          </button>
+          <button type="button" className="danger" onClick={() => run?.stop()} disabled={!running}>
+            Stop
+          </button>
+        </div>
+      </form>
+      {!request && <p className="hint">Fill in the session form first (text and voice).</p>}
+      <p role="status" aria-live="polite" className="status" data-testid="stress-status" data-phase={snap.phase}>
+        {summary}
+      </p>
+      <dl className="metrics" aria-label="Stress test results">
+        <div>
+          <dt>Completed</dt>
+          <dd data-testid="stress-completed" data-value={s.completed}>{s.completed}</dd>
+        </div>
+        <div>
+          <dt>Failed</dt>
+          <dd data-testid="stress-failed" data-value={s.failed}>{s.failed}</dd>
+        </div>
+        <div>
+          <dt>Peak in flight</dt>
+          <dd data-testid="stress-max-in-flight" data-value={s.maxInFlight}>{s.maxInFlight}</dd>
+        </div>
+        <div>
+          <dt>Bytes / chunks</dt>
+          <dd data-testid="stress-bytes" data-value={s.bytes}>
+            {formatBytes(s.bytes)} / {s.chunks}
+          </dd>
+        </div>
+        <div>
+          <dt>Dropped (network)</dt>
+          <dd data-testid="stress-network-drops" data-value={s.networkDrops}>{s.networkDrops}</dd>
+        </div>
+        <div>
+          <dt>First audio p50 / p95</dt>
+          <dd>
+            {formatMs(p50)} / {formatMs(p95)}
+          </dd>
+        </div>
+      </dl>
+      <FailureHistogram byCause={s.failuresByCause} />
+      <div className="backend-head">
+        <h3>Gateway (from /metrics)</h3>
+        <button type="button" onClick={() => void poller.once()}>
+          Refresh
+        </button>
+        <span className="hint" data-testid="poll-state">
+          {polled.polling ? 'polling every second' : `${polled.history.length} samples`}
+        </span>
+      </div>
+      {polled.error && (
+        <p className="field-error" role="alert">
+          {polled.error}
+        </p>
+      )}
+      <BackendMetrics history={polled.history} />
+    </section>
+  );
+}
