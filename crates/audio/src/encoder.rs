@@ -3,8 +3,13 @@
 /// Per-request encoder settings. Fields a format does not use are ignored.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct EncoderOptions {
-    /// Target bitrate for lossy codecs (mp3, opus, aac), in kbit/s; `None` = format default.
+    /// Target bitrate for lossy codecs (mp3, opus, aac), in kbit/s; `None` = format default
+    /// (mp3 64, or 32 at 8–12 kHz; opus 32; aac 64).
     pub bitrate_kbps: Option<u32>,
+    /// Effort for lossy codecs, 0 (fastest) ..= 10 (best); `None` = a default chosen to meet
+    /// the per-core throughput targets (opus 5, mp3 3 = LAME `-q 7`). Opus uses it as its
+    /// complexity; mp3 maps it to LAME quality `10 - c`.
+    pub complexity: Option<u8>,
 }
 
 /// An encoder failed, or was asked for something it cannot do.
@@ -23,8 +28,17 @@ pub enum EncodeError {
 /// Contract: `encode` may be called any number of times with any number of samples
 /// (including zero); bytes appended to `out` are ready to send. `finish` flushes what the
 /// codec still holds and writes trailers; it is called once, after which the encoder is
-/// not used again. The concatenation of everything appended is one valid file.
+/// not used again (except for `seal`). The concatenation of everything appended is one
+/// valid file.
 pub trait Encoder: Send {
     fn encode(&mut self, samples: &[i16], out: &mut Vec<u8>) -> Result<(), EncodeError>;
     fn finish(&mut self, out: &mut Vec<u8>) -> Result<(), EncodeError>;
+
+    /// Whole-file use only, after `finish`: `file` is everything this encoder emitted, in
+    /// order. Rewrites header fields in place with values only known at the end (a WAV's
+    /// data size, FLAC's totals and MD5, MP3's Xing/LAME tag). Streams never call it; the
+    /// default does nothing.
+    fn seal(&mut self, _file: &mut [u8]) -> Result<(), EncodeError> {
+        Ok(())
+    }
 }

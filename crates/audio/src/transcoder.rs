@@ -1,13 +1,16 @@
 //! [`Transcoder`]: resampler + encoder for one stream; [`encode_file`] for whole buffers.
 
-use crate::wav::wav_header;
-use crate::{Codecs, EncodeError, Encoder, EncoderOptions};
+use crate::codecs::Mode;
+use crate::{Codecs, EncodeError, Encoder, EncoderOptions, Resampler};
 use tts_core::{AudioChunk, AudioFormat};
 
 /// Turns a stream's PCM chunks into bytes of one format at one rate.
 pub struct Transcoder {
     input_rate: u32,
     output_rate: u32,
+    /// Present only when the rates differ.
+    resampler: Option<Resampler>,
+    resampled: Vec<i16>,
     encoder: Box<dyn Encoder>,
 }
 
@@ -20,15 +23,36 @@ impl Transcoder {
         output_rate: u32,
         options: EncoderOptions,
     ) -> Result<Self, EncodeError> {
-        if input_rate != output_rate {
-            return Err(EncodeError::Unsupported(format!(
-                "resampling from {input_rate} Hz to {output_rate} Hz is not available"
-            )));
-        }
+        Self::with_mode(
+            codecs,
+            format,
+            input_rate,
+            output_rate,
+            options,
+            Mode::Stream,
+        )
+    }
+
+    fn with_mode(
+        codecs: &Codecs,
+        format: AudioFormat,
+        input_rate: u32,
+        output_rate: u32,
+        options: EncoderOptions,
+        mode: Mode,
+    ) -> Result<Self, EncodeError> {
+        let encoder = codecs.build(format, output_rate, options, mode)?;
+        let resampler = if input_rate == output_rate {
+            None
+        } else {
+            Some(Resampler::new(input_rate, output_rate)?)
+        };
         Ok(Self {
             input_rate,
             output_rate,
-            encoder: codecs.encoder(format, output_rate, options)?,
+            resampler,
+            resampled: Vec::new(),
+            encoder,
         })
     }
 
@@ -45,17 +69,33 @@ impl Transcoder {
                 chunk.sample_rate, self.input_rate
             )));
         }
-        self.encoder.encode(&chunk.samples, out)
+        self.push_samples(&chunk.samples, out)
     }
 
-    /// Flushes the encoder; appends the last bytes of the file to `out`.
+    fn push_samples(&mut self, samples: &[i16], out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        match &mut self.resampler {
+            None => self.encoder.encode(samples, out),
+            Some(r) => {
+                self.resampled.clear();
+                r.process(samples, &mut self.resampled)?;
+                self.encoder.encode(&self.resampled, out)
+            }
+        }
+    }
+
+    /// Flushes the resampler and the encoder; appends the last bytes of the file to `out`.
     pub fn finish(&mut self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        if let Some(r) = &mut self.resampler {
+            self.resampled.clear();
+            r.finish(&mut self.resampled)?;
+            self.encoder.encode(&self.resampled, out)?;
+        }
         self.encoder.finish(out)
     }
 }
 
 /// Encodes a whole buffer as one file. Unlike the streaming encoders, headers carry exact
-/// lengths (a WAV from here has its true data size).
+/// lengths where the format has them (WAV sizes, FLAC STREAMINFO, MP3 Xing/LAME tag).
 pub fn encode_file(
     codecs: &Codecs,
     format: AudioFormat,
@@ -64,13 +104,11 @@ pub fn encode_file(
     samples: &[i16],
     options: EncoderOptions,
 ) -> Result<Vec<u8>, EncodeError> {
-    let mut t = Transcoder::new(codecs, format, input_rate, output_rate, options)?;
+    let mut t =
+        Transcoder::with_mode(codecs, format, input_rate, output_rate, options, Mode::File)?;
     let mut out = Vec::with_capacity(samples.len() * 2 + 64);
-    t.push(&AudioChunk::new(samples.to_vec(), input_rate), &mut out)?;
+    t.push_samples(samples, &mut out)?;
     t.finish(&mut out)?;
-    if format == AudioFormat::Wav && out.len() >= 44 {
-        let data_len = u32::try_from(out.len() - 44).unwrap_or(u32::MAX);
-        out[..44].copy_from_slice(&wav_header(output_rate, Some(data_len)));
-    }
+    t.encoder.seal(&mut out)?;
     Ok(out)
 }

@@ -64,6 +64,17 @@ impl Encoder for WavStreamEncoder {
         self.ensure_header(out);
         Ok(())
     }
+
+    /// Writes the true sizes (everything after the 44-byte header is sample data).
+    fn seal(&mut self, file: &mut [u8]) -> Result<(), EncodeError> {
+        let data_len = file.len().saturating_sub(44);
+        let data_len = u32::try_from(data_len)
+            .map_err(|_| EncodeError::Unsupported("wav data over 4 GiB".into()))?;
+        if let Some(header) = file.get_mut(..44) {
+            header.copy_from_slice(&wav_header(self.sample_rate, Some(data_len)));
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
