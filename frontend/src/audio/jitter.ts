@@ -23,7 +23,7 @@ export function scheduleChunk(
   durationSeconds: number,
   maxLeadSeconds: number,
 ): ScheduleDecision {
-  const startAt = nextStart < now ? now + START_DELAY_SECONDS : nextStart;
+  const startAt = nextStart <= now ? now + START_DELAY_SECONDS : nextStart;
   const leadAfter = startAt + durationSeconds - now;
   if (leadAfter > maxLeadSeconds + 1e-9) return { play: false, startAt, nextStart };
   return { play: true, startAt, nextStart: startAt + durationSeconds };

@@ -15,7 +15,7 @@ export function float32ToPcm16le(samples: Float32Array): Uint8Array {
   const view = new DataView(out.buffer);
   for (let i = 0; i < samples.length; i++) {
     const v = Math.max(-1, Math.min(1, samples[i] ?? 0));
-    view.setInt16(i * 2, Math.round(v < 0 ? v * 32768 : v * 32767), true);
+    view.setInt16(i * 2, Math.min(32767, Math.round(v * 32768)), true);
   }
   return out;
 }
