@@ -9,7 +9,7 @@
 
 use crate::rates::MP3_RATES;
 use crate::{EncodeError, Encoder, EncoderOptions};
-use mp3lame_encoder::{Bitrate, Builder, FlushNoGap, Mode, MonoPcm, Quality};
+use mp3lame_encoder::{Bitrate, Builder, FlushGap, Mode, MonoPcm, Quality};
 
 /// Bitrates valid for MPEG-1 (32–48 kHz) that the binding can name.
 const MPEG1_KBPS: &[u32] = &[32, 40, 48, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320];
@@ -127,7 +127,7 @@ impl Encoder for Mp3Encoder {
     fn finish(&mut self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         out.reserve(7200);
         self.lame
-            .flush_to_vec::<FlushNoGap>(out)
+            .flush_to_vec::<FlushGap>(out)
             .map_err(|e| EncodeError::Codec(format!("LAME flush: {e:?}")))?;
         Ok(())
     }
