@@ -1,68 +1,21 @@
 //! [`Registry`]: the providers enabled by configuration, looked up by id.
 
+use crate::config::ProvidersConfig;
+use crate::coqui::Coqui;
+use crate::espeak::engine::Engine;
+use crate::espeak::EspeakProvider;
 use crate::mock_tone::MockTone;
+use crate::piper::Piper;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use tts_core::{Provider, Voice};
-
-/// A configuration value that cannot be used; the message names the variable.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{var}: {message}")]
-pub struct ConfigError {
-    pub var: String,
-    pub message: String,
-}
-
-/// Which engines to start and how. Each engine owns its environment variables here, so
-/// the gateway's configuration only has to call [`ProvidersConfig::from_env`].
-#[derive(Clone, Debug)]
-pub struct ProvidersConfig {
-    /// `MOCK_TONE_ENABLED` (default on).
-    pub mock_tone_enabled: bool,
-}
-
-impl Default for ProvidersConfig {
-    fn default() -> Self {
-        Self {
-            mock_tone_enabled: true,
-        }
-    }
-}
-
-impl ProvidersConfig {
-    /// Reads the providers' variables through `get` (the process environment in
-    /// production, a map in tests). Unset variables take their defaults.
-    pub fn from_env(get: &dyn Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let defaults = Self::default();
-        Ok(Self {
-            mock_tone_enabled: parse_bool(get, "MOCK_TONE_ENABLED", defaults.mock_tone_enabled)?,
-        })
-    }
-}
-
-/// Parses `1/0/true/false/yes/no/on/off`; anything else is an error naming `var`.
-pub fn parse_bool(
-    get: &dyn Fn(&str) -> Option<String>,
-    var: &str,
-    default: bool,
-) -> Result<bool, ConfigError> {
-    match get(var) {
-        None => Ok(default),
-        Some(v) => match v.trim().to_ascii_lowercase().as_str() {
-            "1" | "true" | "yes" | "on" => Ok(true),
-            "0" | "false" | "no" | "off" | "" => Ok(false),
-            _ => Err(ConfigError {
-                var: var.to_string(),
-                message: format!("expected 1 or 0 (true/false), got {v:?}"),
-            }),
-        },
-    }
-}
 
 /// The running providers, keyed by id. Cheap to clone.
 #[derive(Clone, Default)]
 pub struct Registry {
     providers: BTreeMap<String, Arc<dyn Provider>>,
+    espeak: Option<Arc<EspeakProvider>>,
+    piper: Option<Arc<Piper>>,
 }
 
 impl Registry {
@@ -73,12 +26,51 @@ impl Registry {
         if config.mock_tone_enabled {
             registry.insert(Arc::new(MockTone::new()));
         }
+        if config.espeak.enabled {
+            match EspeakProvider::start(&config.espeak) {
+                Ok(p) => registry.insert_espeak(Arc::new(p)),
+                Err(e) => left_out(crate::espeak::PROVIDER_ID, &e.to_string()),
+            }
+        }
+        if config.piper.enabled {
+            // Piper phonemizes with espeak, whether or not espeak is listed as a provider.
+            let started = Engine::global(config.espeak.data_path.as_deref())
+                .map_err(|e| format!("espeak (needed for phonemes): {e}"))
+                .and_then(|engine| Piper::start(&config.piper, engine));
+            match started {
+                Ok(p) => registry.insert_piper(Arc::new(p)),
+                Err(e) => left_out(crate::piper::PROVIDER_ID, &e),
+            }
+        }
+        if config.coqui.is_active() {
+            match Coqui::new(&config.coqui) {
+                Ok(p) => registry.insert(Arc::new(p)),
+                Err(e) => left_out(crate::coqui::PROVIDER_ID, &e),
+            }
+        } else if config.coqui.enabled {
+            tracing::info!(
+                provider = crate::coqui::PROVIDER_ID,
+                "COQUI_URL is not set; provider left out"
+            );
+        }
         registry
     }
 
     /// Adds (or replaces) a provider; used by `build` and by tests that bring their own.
     pub fn insert(&mut self, provider: Arc<dyn Provider>) {
         self.providers.insert(provider.id().to_string(), provider);
+    }
+
+    /// Adds the espeak provider, keeping its typed handle for [`Registry::espeak`].
+    pub fn insert_espeak(&mut self, provider: Arc<EspeakProvider>) {
+        self.espeak = Some(Arc::clone(&provider));
+        self.insert(provider);
+    }
+
+    /// Adds the Piper provider, keeping its typed handle for [`Registry::piper`].
+    pub fn insert_piper(&mut self, provider: Arc<Piper>) {
+        self.piper = Some(Arc::clone(&provider));
+        self.insert(provider);
     }
 
     pub fn get(&self, id: &str) -> Option<&Arc<dyn Provider>> {
@@ -94,4 +86,18 @@ impl Registry {
     pub fn voices(&self) -> Vec<Voice> {
         self.providers.values().flat_map(|p| p.voices()).collect()
     }
+
+    /// The running espeak provider, for its engine counters (`stats()`).
+    pub fn espeak(&self) -> Option<&Arc<EspeakProvider>> {
+        self.espeak.as_ref()
+    }
+
+    /// The running Piper provider, for its inference counters (`stats()`).
+    pub fn piper(&self) -> Option<&Arc<Piper>> {
+        self.piper.as_ref()
+    }
+}
+
+fn left_out(provider: &str, reason: &str) {
+    tracing::warn!(provider, reason, "provider cannot start; left out");
 }

@@ -1,0 +1,308 @@
+//! `piper`: Piper neural voices (VITS models exported to ONNX), run with ONNX Runtime.
+//!
+//! Pipeline: text → units (sentences; long sentences cut between clauses, see
+//! [`crate::text::units`]) → espeak IPA phonemes (the shared espeak engine) → phoneme ids
+//! → inference on the [`pool`] → PCM16 with faded edges and a short pause between units.
+//!
+//! The key decision: the stream synthesises a unit only when its reader asks for more, so
+//! the first audio costs one (short) unit, not the whole text, and a reader that goes
+//! away stops synthesis before the next unit (its in-flight run is also terminated).
+
+pub mod model;
+pub mod phonemize;
+mod pool;
+pub mod stats;
+
+use crate::config::{parse_bool, parse_number, ConfigError, Getter};
+use crate::espeak::engine::Engine;
+use crate::pcm;
+use crate::text::Sentence;
+use model::VoiceModel;
+use ort::session::RunOptions;
+use pool::{Job, Pool};
+use stats::{PiperStats, PiperStatsSnapshot};
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tts_core::{AudioChunk, AudioStream, Provider, ProviderError, SynthesisRequest, Voice};
+
+pub const PROVIDER_ID: &str = "piper";
+
+/// The first unit is kept this short (in characters) where clause punctuation allows,
+/// so the first audio comes quickly; later units may be longer (fewer joins).
+pub const FIRST_UNIT_CHARS: usize = 60;
+pub const UNIT_CHARS: usize = 150;
+/// Silence after a unit that ends a sentence, and after one that ends a clause.
+const SENTENCE_PAUSE_MS: u32 = 200;
+const CLAUSE_PAUSE_MS: u32 = 100;
+/// Fade at both edges of every unit.
+const FADE_MS: u32 = 4;
+/// Speed factors beyond this range are clamped.
+const SPEED_RANGE: (f32, f32) = (0.25, 4.0);
+
+/// `PIPER_*` and `ORT_DYLIB_PATH` settings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PiperConfig {
+    /// `PIPER_ENABLED` (default on).
+    pub enabled: bool,
+    /// `PIPER_VOICES_DIR` (default `.local/voices`): every `*.onnx` + `*.onnx.json` pair.
+    pub voices_dir: PathBuf,
+    /// `ORT_DYLIB_PATH` (default `.local/lib/libonnxruntime.so`).
+    pub ort_dylib_path: PathBuf,
+    /// `PIPER_INTRA_OP_THREADS` (default 1): threads one inference uses.
+    pub intra_op_threads: usize,
+    /// `PIPER_MAX_CONCURRENT` (default: the number of cores): inferences running at once,
+    /// i.e. worker threads, each with its own session of every voice.
+    pub max_concurrent: usize,
+}
+
+impl Default for PiperConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            voices_dir: PathBuf::from(".local/voices"),
+            ort_dylib_path: PathBuf::from(".local/lib/libonnxruntime.so"),
+            intra_op_threads: 1,
+            max_concurrent: std::thread::available_parallelism().map_or(1, usize::from),
+        }
+    }
+}
+
+impl PiperConfig {
+    pub fn from_env(get: Getter<'_>) -> Result<Self, ConfigError> {
+        let d = Self::default();
+        let path = |var: &str, default: PathBuf| {
+            crate::config::parse_string(get, var).map_or(default, PathBuf::from)
+        };
+        Ok(Self {
+            enabled: parse_bool(get, "PIPER_ENABLED", d.enabled)?,
+            voices_dir: path("PIPER_VOICES_DIR", d.voices_dir),
+            ort_dylib_path: path("ORT_DYLIB_PATH", d.ort_dylib_path),
+            intra_op_threads: parse_number(
+                get,
+                "PIPER_INTRA_OP_THREADS",
+                d.intra_op_threads,
+                1,
+                64,
+            )?,
+            max_concurrent: parse_number(get, "PIPER_MAX_CONCURRENT", d.max_concurrent, 1, 64)?,
+        })
+    }
+}
+
+/// One listed voice: a model, and a speaker for multi-speaker models.
+struct PiperVoice {
+    voice: Voice,
+    model: usize,
+    speaker: Option<i64>,
+}
+
+/// The Piper provider.
+pub struct Piper {
+    voices: Vec<PiperVoice>,
+    models: Arc<[VoiceModel]>,
+    pool: Arc<Pool>,
+    stats: Arc<PiperStats>,
+}
+
+impl Piper {
+    /// Loads ONNX Runtime and every voice of `config.voices_dir`, and warms each session
+    /// up. Blocks for about half a second per model; fails if the library or voices are
+    /// missing.
+    pub fn start(config: &PiperConfig, espeak: Arc<Engine>) -> Result<Self, String> {
+        let models: Arc<[VoiceModel]> = model::discover(&absolute(&config.voices_dir))?.into();
+        let env = model::environment(&absolute(&config.ort_dylib_path))?;
+        let stats = Arc::new(PiperStats::default());
+        let pool = Pool::start(
+            &env,
+            Arc::clone(&models),
+            espeak,
+            Arc::clone(&stats),
+            config.max_concurrent,
+            config.intra_op_threads,
+        )?;
+        Ok(Self {
+            voices: list_voices(&models),
+            models,
+            pool: Arc::new(pool),
+            stats,
+        })
+    }
+
+    /// Counters of the inference pool.
+    pub fn stats(&self) -> PiperStatsSnapshot {
+        self.stats.snapshot()
+    }
+
+    /// Inferences completed so far (one per unit): stops growing once readers go away.
+    pub fn inference_count(&self) -> u64 {
+        self.stats.snapshot().units_synthesized
+    }
+}
+
+fn absolute(p: &std::path::Path) -> PathBuf {
+    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+fn list_voices(models: &[VoiceModel]) -> Vec<PiperVoice> {
+    let mut out = Vec::new();
+    for (i, m) in models.iter().enumerate() {
+        let base = |id: String, name: String| {
+            let mut v = Voice::new(id, name, &m.language, PROVIDER_ID, m.sample_rate)
+                .with_extra("model", m.name.clone())
+                .with_extra("espeak_voice", m.espeak_voice.clone());
+            if let Some(q) = &m.quality {
+                v = v.with_extra("quality", q.clone());
+            }
+            v
+        };
+        if m.speakers.is_empty() {
+            out.push(PiperVoice {
+                voice: base(m.name.clone(), format!("Piper {}", m.name)),
+                model: i,
+                speaker: None,
+            });
+        }
+        for (speaker, id) in &m.speakers {
+            out.push(PiperVoice {
+                voice: base(
+                    format!("{}#{speaker}", m.name),
+                    format!("Piper {} ({speaker})", m.name),
+                )
+                .with_extra("speaker", speaker.clone()),
+                model: i,
+                speaker: Some(*id),
+            });
+        }
+    }
+    out
+}
+
+impl Provider for Piper {
+    fn id(&self) -> &str {
+        PROVIDER_ID
+    }
+
+    fn voices(&self) -> Vec<Voice> {
+        self.voices.iter().map(|v| v.voice.clone()).collect()
+    }
+
+    fn synthesize(&self, request: SynthesisRequest) -> AudioStream {
+        match self.start_stream(&request) {
+            Ok(stream) => stream,
+            Err(err) => Box::pin(futures::stream::once(async move { Err(err) })),
+        }
+    }
+}
+
+impl Piper {
+    fn start_stream(&self, request: &SynthesisRequest) -> Result<AudioStream, ProviderError> {
+        let voice = self
+            .voices
+            .iter()
+            .find(|v| v.voice.id == request.voice)
+            .ok_or_else(|| {
+                ProviderError::bad_request(format!(
+                    "voice {:?} is not offered by {PROVIDER_ID}",
+                    request.voice
+                ))
+            })?;
+        let model = &self.models[voice.model];
+        let units: VecDeque<Sentence> =
+            crate::text::units(&request.text, FIRST_UNIT_CHARS, UNIT_CHARS).into();
+        if units.is_empty() {
+            return Err(ProviderError::bad_request("the text has nothing to speak"));
+        }
+        let speed = request
+            .speed
+            .filter(|s| s.is_finite() && *s > 0.0)
+            .unwrap_or(1.0)
+            .clamp(SPEED_RANGE.0, SPEED_RANGE.1);
+        let options = Arc::new(
+            RunOptions::new().map_err(|e| ProviderError::internal(format!("piper: {e}")))?,
+        );
+        let state = StreamState {
+            pool: Arc::clone(&self.pool),
+            units,
+            model: voice.model,
+            speaker: voice.speaker,
+            length_scale: model.length_scale / speed,
+            sample_rate: model.sample_rate,
+            _terminate: TerminateOnDrop(Arc::clone(&options)),
+            options,
+        };
+        Ok(Box::pin(futures::stream::unfold(Some(state), next_chunk)))
+    }
+}
+
+/// A stream between two units.
+struct StreamState {
+    pool: Arc<Pool>,
+    units: VecDeque<Sentence>,
+    model: usize,
+    speaker: Option<i64>,
+    length_scale: f32,
+    sample_rate: u32,
+    options: Arc<RunOptions>,
+    _terminate: TerminateOnDrop,
+}
+
+/// Stops the stream's in-flight inference when the stream is dropped.
+struct TerminateOnDrop(Arc<RunOptions>);
+
+impl Drop for TerminateOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.terminate();
+    }
+}
+
+type Step = Option<(Result<AudioChunk, ProviderError>, Option<StreamState>)>;
+
+/// Synthesises the next unit that has something to say.
+async fn next_chunk(state: Option<StreamState>) -> Step {
+    let mut st = state?;
+    loop {
+        let unit = st.units.pop_front()?;
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let pause_ms = match (
+            st.units.is_empty(),
+            unit.clauses.last().and_then(|c| c.punct),
+        ) {
+            (true, _) => 0,
+            (false, Some(p)) if !p.ends_sentence() => CLAUSE_PAUSE_MS,
+            (false, _) => SENTENCE_PAUSE_MS,
+        };
+        let job = Job {
+            model: st.model,
+            speaker: st.speaker,
+            unit,
+            length_scale: st.length_scale,
+            options: Arc::clone(&st.options),
+            reply,
+        };
+        if let Err(e) = st.pool.submit(job) {
+            return Some((Err(e), None));
+        }
+        let audio = match answer.await {
+            Ok(Ok(audio)) => audio,
+            Ok(Err(e)) => return Some((Err(e), None)),
+            Err(_) => {
+                return Some((
+                    Err(ProviderError::internal("piper: a worker stopped")),
+                    None,
+                ))
+            }
+        };
+        if audio.is_empty() {
+            continue;
+        }
+        let mut samples = pcm::f32_to_i16(&audio);
+        pcm::fade_edges(&mut samples, pcm::samples_for_ms(FADE_MS, st.sample_rate));
+        samples.resize(
+            samples.len() + pcm::samples_for_ms(pause_ms, st.sample_rate),
+            0,
+        );
+        let chunk = AudioChunk::new(samples, st.sample_rate);
+        return Some((Ok(chunk), Some(st)));
+    }
+}

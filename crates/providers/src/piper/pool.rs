@@ -1,0 +1,199 @@
+//! The inference pool: `PIPER_MAX_CONCURRENT` worker threads, each owning one loaded
+//! session per model (`ort` runs a session from one thread at a time), fed from one
+//! bounded FIFO of jobs. A job is one unit (a sentence or clause) of one stream, and a
+//! stream submits its next unit only when its reader asks for more audio, so concurrent
+//! streams take turns unit by unit and a reader that went away costs at most the unit in
+//! flight — which its `RunOptions` can also stop mid-run.
+
+use super::model::{LoadedModel, VoiceModel};
+use super::stats::PiperStats;
+use crate::espeak::engine::Engine;
+use crate::text::Sentence;
+use ort::environment::Environment;
+use ort::session::RunOptions;
+use parking_lot::Mutex;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::{mpsc, Arc};
+use std::time::Instant;
+use tokio::sync::oneshot;
+use tts_core::ProviderError;
+
+/// Jobs waiting for a worker; beyond this the pool answers Unavailable.
+const QUEUE: usize = 256;
+/// Phonemized and synthesised by every session at start, so the first request does not
+/// pay ONNX Runtime's lazy initialisation.
+const WARM_UP_TEXT: &str = "Hello.";
+
+/// One unit to synthesise.
+pub struct Job {
+    pub model: usize,
+    pub speaker: Option<i64>,
+    pub unit: Sentence,
+    pub length_scale: f32,
+    pub options: Arc<RunOptions>,
+    /// Float samples, or empty if the unit had no phoneme the voice knows.
+    pub reply: oneshot::Sender<Result<Vec<f32>, ProviderError>>,
+}
+
+/// Handle to the workers; they stop when it is dropped.
+pub struct Pool {
+    jobs: mpsc::SyncSender<Job>,
+}
+
+/// What each worker needs, shared.
+struct Shared {
+    models: Arc<[VoiceModel]>,
+    espeak: Arc<Engine>,
+    stats: Arc<PiperStats>,
+    queue: Mutex<mpsc::Receiver<Job>>,
+}
+
+impl Pool {
+    /// Starts `workers` threads, each loading and warming up every model with
+    /// `intra_op_threads` threads; returns when all are ready or one failed.
+    pub fn start(
+        env: &Environment,
+        models: Arc<[VoiceModel]>,
+        espeak: Arc<Engine>,
+        stats: Arc<PiperStats>,
+        workers: usize,
+        intra_op_threads: usize,
+    ) -> Result<Self, String> {
+        let (jobs, queue) = mpsc::sync_channel(QUEUE);
+        let shared = Arc::new(Shared {
+            models,
+            espeak,
+            stats,
+            queue: Mutex::new(queue),
+        });
+        let (ready_tx, ready_rx) = mpsc::channel();
+        for i in 0..workers {
+            let (shared, env, ready) = (Arc::clone(&shared), env.clone(), ready_tx.clone());
+            std::thread::Builder::new()
+                .name(format!("piper-infer-{i}"))
+                .spawn(move || {
+                    let sessions = load_and_warm_up(&env, &shared, intra_op_threads);
+                    let ok = sessions.as_ref().map(|_| ()).map_err(Clone::clone);
+                    let _ = ready.send(ok);
+                    if let Ok(sessions) = sessions {
+                        work(&shared, sessions);
+                    }
+                })
+                .map_err(|e| format!("cannot start an inference thread: {e}"))?;
+        }
+        drop(ready_tx);
+        for _ in 0..workers {
+            ready_rx
+                .recv()
+                .map_err(|_| "an inference thread died while loading".to_string())??;
+        }
+        Ok(Self { jobs })
+    }
+
+    /// Queues a job; a full queue is Unavailable (retry later), not a wait.
+    pub fn submit(&self, job: Job) -> Result<(), ProviderError> {
+        self.jobs.try_send(job).map_err(|e| match e {
+            mpsc::TrySendError::Full(_) => {
+                ProviderError::unavailable("piper is busy; try again shortly")
+            }
+            mpsc::TrySendError::Disconnected(_) => ProviderError::unavailable("piper has stopped"),
+        })
+    }
+}
+
+fn load_and_warm_up(
+    env: &Environment,
+    shared: &Shared,
+    intra: usize,
+) -> Result<Vec<LoadedModel>, String> {
+    let mut sessions = Vec::with_capacity(shared.models.len());
+    for model in shared.models.iter() {
+        let started = Instant::now();
+        let mut loaded = LoadedModel::load(env, model, intra)?;
+        let unit = crate::text::sentences(WARM_UP_TEXT).remove(0);
+        let ids = phoneme_ids(shared, model, &unit)?;
+        let options = RunOptions::new().map_err(|e| e.to_string())?;
+        loaded
+            .infer(&ids, scales(model, model.length_scale), None, &options)
+            .map_err(|e| format!("{}: warm-up inference failed: {e}", model.name))?;
+        tracing::debug!(provider = "piper", voice = %model.name, elapsed = ?started.elapsed(), "model loaded");
+        sessions.push(loaded);
+    }
+    Ok(sessions)
+}
+
+fn phoneme_ids(shared: &Shared, model: &VoiceModel, unit: &Sentence) -> Result<Vec<i64>, String> {
+    let texts = unit.clauses.iter().map(|c| c.text.clone()).collect();
+    let espeak = shared.espeak.phonemize(&model.espeak_voice, texts)?;
+    Ok(model.phoneme_ids.unit_ids(unit, &espeak))
+}
+
+fn scales(model: &VoiceModel, length_scale: f32) -> [f32; 3] {
+    [model.noise_scale, length_scale, model.noise_w]
+}
+
+/// A worker's loop: returns when the pool is dropped.
+fn work(shared: &Shared, mut sessions: Vec<LoadedModel>) {
+    loop {
+        let job = shared.queue.lock().recv();
+        let Ok(job) = job else { return };
+        run(shared, &mut sessions, job);
+    }
+}
+
+fn run(shared: &Shared, sessions: &mut [LoadedModel], job: Job) {
+    let stats = &shared.stats;
+    if job.reply.is_closed() {
+        stats.jobs_skipped.fetch_add(1, Relaxed);
+        return;
+    }
+    let model = &shared.models[job.model];
+    let ids = match phoneme_ids(shared, model, &job.unit) {
+        Ok(ids) => ids,
+        Err(e) => {
+            stats.failures.fetch_add(1, Relaxed);
+            let _ = job
+                .reply
+                .send(Err(ProviderError::internal(format!("piper: {e}"))));
+            return;
+        }
+    };
+    if ids.is_empty() {
+        let _ = job.reply.send(Ok(Vec::new()));
+        return;
+    }
+    if job.reply.is_closed() {
+        stats.jobs_skipped.fetch_add(1, Relaxed);
+        return;
+    }
+    stats.inferences_running.fetch_add(1, Relaxed);
+    let started = Instant::now();
+    let result = sessions[job.model].infer(
+        &ids,
+        scales(model, job.length_scale),
+        job.speaker,
+        &job.options,
+    );
+    stats.inferences_running.fetch_sub(1, Relaxed);
+    match result {
+        Ok(audio) => {
+            stats.units_synthesized.fetch_add(1, Relaxed);
+            stats
+                .inference_nanos
+                .fetch_add(started.elapsed().as_nanos() as u64, Relaxed);
+            stats.audio_samples.fetch_add(audio.len() as u64, Relaxed);
+            let _ = job.reply.send(Ok(audio));
+        }
+        Err(_) if job.reply.is_closed() => {
+            // The reader went away and terminated the run.
+            stats.inferences_terminated.fetch_add(1, Relaxed);
+        }
+        Err(e) => {
+            stats.failures.fetch_add(1, Relaxed);
+            tracing::warn!(provider = "piper", voice = %model.name, error = %e, "inference failed");
+            let _ = job
+                .reply
+                .send(Err(ProviderError::internal("piper: inference failed")));
+        }
+    }
+}
