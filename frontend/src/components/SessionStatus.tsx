@@ -42,6 +42,12 @@ export function SessionStatus({ snap }: { snap: SessionSnapshot }) {
           </dd>
         </div>
         <div>
+          <dt>Stream done after</dt>
+          <dd data-testid="metric-stream-time" data-value={snap.streamMs ?? ''}>
+            {formatMs(snap.streamMs)}
+          </dd>
+        </div>
+        <div>
           <dt title="seq gaps and unparsable frames">Dropped (network)</dt>
           <dd data-testid="metric-network-drops" data-value={networkDrops}>
             {networkDrops}

@@ -34,7 +34,7 @@ export function Sparkline({ values, label, min, max, width = 120, height = 28, t
   const description =
     present.length === 0 ? `${label}: no data yet` : `${label}: ${present.length} samples, latest ${last}, highest ${Math.max(...present)}`;
   return (
-    <svg className="sparkline" width={width} height={height} viewBox={`0 0 ${width} ${height}`} role="img" aria-label={description} data-testid={testId} data-points={present.length}>
+    <svg className="sparkline" viewBox={`0 0 ${width} ${height}`} preserveAspectRatio="none" style={{ height }} role="img" aria-label={description} data-testid={testId} data-points={present.length}>
       <title>{description}</title>
       <line x1="0" y1={height - 0.5} x2={width} y2={height - 0.5} className="spark-base" />
       {points && <polyline points={points} className="spark-line" />}
