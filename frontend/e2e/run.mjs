@@ -111,6 +111,11 @@ async function waitForPlayback(page, minSeconds = 0.2) {
   assert(state !== 'failed', `playback failed: ${await page.textContent('[data-testid="playback-state"]')}`);
 }
 
+async function playbackMethod(page) {
+  const text = (await page.textContent('[data-testid="playback-state"]')) ?? '';
+  return text.replace(/^.*Method: /s, '').replace(/\.$/, '');
+}
+
 async function assertNoErrorShown(page) {
   const alerts = await page.$$eval('[role="alert"]', (els) => els.map((e) => e.textContent?.trim()).filter(Boolean));
   assert(alerts.length === 0, `an error is shown: ${alerts.join(' | ')}`);
@@ -268,14 +273,22 @@ test('every format mock_tone offers plays in the browser', async () => {
     try {
       await waitForPlayback(page, 0.2);
       await assertNoErrorShown(page);
-      results.push(`${format}: ok`);
+      // 11 characters = 1.1 s of tones; coded formats may add a few ms of padding.
+      await page.waitForFunction(() => Number(document.querySelector('[data-testid="waveform"]')?.getAttribute('data-seconds')) > 0, null, {
+        timeout: 10_000,
+      });
+      const seconds = Number(await attr(page, 'waveform', 'data-seconds'));
+      assert(seconds > 1.0 && seconds < 1.3, `decoded ${seconds} s of audio, expected about 1.1 s`);
+      const drops = await numAttr(page, 'metric-playback-drops');
+      assert(drops === 0, `${drops} playback drops`);
+      results.push(`${format}: ok, ${seconds.toFixed(2)} s via ${await playbackMethod(page)}`);
     } catch (err) {
       results.push(`${format}: ${err.message}`);
     }
   }
   await page.close();
-  console.log(`  ${results.join('; ')}`);
-  const bad = results.filter((r) => !r.endsWith(': ok'));
+  for (const r of results) console.log(`  ${r}`);
+  const bad = results.filter((r) => !r.includes(': ok, '));
   assert(bad.length === 0, bad.join('; '));
 });
 
