@@ -1,1 +1,56 @@
-fn main() {}
+//! The `tts-gateway` binary: read settings, start, serve until SIGTERM/SIGINT.
+
+use tts_gateway::{telemetry, Application, Settings};
+
+#[tokio::main]
+async fn main() {
+    let settings = match Settings::from_env() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("tts-gateway: configuration error: {e}");
+            std::process::exit(2);
+        }
+    };
+    telemetry::init(settings.log_json);
+    let app = match Application::build(settings).await {
+        Ok(app) => app,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start");
+            std::process::exit(1);
+        }
+    };
+    let state = app.state();
+    tracing::info!(
+        addr = %state.local_addr,
+        providers = ?state.providers.ids(),
+        voices = state.catalog.all().len(),
+        "tts-gateway listening"
+    );
+    if let Err(e) = app.run_until_stopped(shutdown_signal()).await {
+        tracing::error!(error = %e, "server error");
+        std::process::exit(1);
+    }
+    tracing::info!("stopped");
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutdown signal received");
+}

@@ -1,0 +1,152 @@
+//! [`Application`]: binds the listener, builds the state and router, and serves until
+//! told to stop, then lets running streams finish up to a deadline.
+
+use crate::admission::Admission;
+use crate::breaker::CircuitBreaker;
+use crate::config::Settings;
+use crate::metrics::Metrics;
+use crate::rate_limit::{MemoryRateCounter, RateCounter, RateLimiter};
+use crate::routes;
+use crate::sessions::{MemoryStore, SessionStore};
+use crate::state::{AppState, Catalog};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tts_audio::Codecs;
+use tts_providers::Registry;
+
+/// Parts a caller may bring instead of the defaults built from [`Settings`]: tests use
+/// this to inject provider doubles; the Redis backend supplies its store and counter.
+#[derive(Default)]
+pub struct Components {
+    pub providers: Option<Registry>,
+    pub store: Option<Arc<dyn SessionStore>>,
+    pub rate_counter: Option<Arc<dyn RateCounter>>,
+}
+
+pub struct Application {
+    listener: TcpListener,
+    router: axum::Router,
+    state: Arc<AppState>,
+}
+
+impl Application {
+    /// Builds everything from settings (engines start here, off the async runtime).
+    pub async fn build(settings: Settings) -> std::io::Result<Self> {
+        Self::build_with(settings, Components::default()).await
+    }
+
+    pub async fn build_with(settings: Settings, parts: Components) -> std::io::Result<Self> {
+        let listener = TcpListener::bind((settings.host.as_str(), settings.port)).await?;
+        let local_addr = listener.local_addr()?;
+        let providers = match parts.providers {
+            Some(p) => p,
+            None => {
+                let config = settings.providers.clone();
+                tokio::task::spawn_blocking(move || Registry::build(&config))
+                    .await
+                    .map_err(std::io::Error::other)?
+            }
+        };
+        let codecs = Codecs::detect();
+        let catalog = Catalog::build(&providers, &codecs);
+        let store = parts.store.unwrap_or_else(|| {
+            Arc::new(MemoryStore::new(
+                settings.session_ttl,
+                settings.max_sessions,
+                settings.audio_budget_bytes,
+            ))
+        });
+        let counter = parts
+            .rate_counter
+            .unwrap_or_else(|| Arc::new(MemoryRateCounter::new(settings.rate_limit_max_clients)));
+        let breakers = providers
+            .ids()
+            .into_iter()
+            .map(|id| {
+                let b = CircuitBreaker::new(settings.breaker_failures, settings.breaker_cooldown);
+                (id.to_string(), b)
+            })
+            .collect();
+        let state = Arc::new(AppState {
+            limiter: RateLimiter::new(
+                counter,
+                settings.rate_limit_max_requests,
+                settings.rate_limit_window,
+            ),
+            admission: Admission::new(settings.workers, settings.queue_max),
+            catalog,
+            codecs,
+            store,
+            breakers,
+            providers,
+            metrics: Metrics::new(),
+            streams: TaskTracker::new(),
+            shutdown_deadline: CancellationToken::new(),
+            local_addr,
+            settings,
+        });
+        let router = routes::router(Arc::clone(&state));
+        Ok(Self {
+            listener,
+            router,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.state.local_addr.port()
+    }
+
+    pub fn state(&self) -> Arc<AppState> {
+        Arc::clone(&self.state)
+    }
+
+    /// Serves until `shutdown` resolves; then stops accepting, lets running streams finish
+    /// for up to `SHUTDOWN_GRACE_SECONDS`, and ends those still running.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let state = self.state;
+        let sweeper = tokio::spawn(sweep_sessions(Arc::clone(&state)));
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service)
+            .with_graceful_shutdown(shutdown)
+            .await?;
+        sweeper.abort();
+        state.streams.close();
+        let grace = state.settings.shutdown_grace;
+        tracing::info!(
+            streams = state.streams.len(),
+            ?grace,
+            "shutting down; waiting for streams"
+        );
+        if tokio::time::timeout(grace, state.streams.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                streams = state.streams.len(),
+                "grace period over; ending streams"
+            );
+            state.shutdown_deadline.cancel();
+            let _ = tokio::time::timeout(Duration::from_secs(2), state.streams.wait()).await;
+        }
+        Ok(())
+    }
+}
+
+async fn sweep_sessions(state: Arc<AppState>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(15));
+    loop {
+        tick.tick().await;
+        state.store.sweep();
+    }
+}

@@ -1,0 +1,249 @@
+//! [`Settings`]: every knob of the gateway, read from the environment and checked once at
+//! start-up. A bad value stops the process with a message naming the variable, instead of
+//! surfacing later as a confusing runtime error.
+
+use ipnet::IpNet;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+use tts_providers::{parse_bool, ConfigError, ProvidersConfig};
+
+/// The gateway's configuration. Field docs name the environment variable and default.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// `HOST` (0.0.0.0).
+    pub host: String,
+    /// `PORT` (8080); 0 picks a free port.
+    pub port: u16,
+    /// `RATE_LIMIT_MAX_REQUESTS_PER_WINDOW` (50): session creations per client address.
+    pub rate_limit_max_requests: u32,
+    /// `RATE_LIMIT_WINDOW_SECONDS` (60).
+    pub rate_limit_window: Duration,
+    /// `RATE_LIMIT_MAX_TRACKED_CLIENTS` (100 000): addresses tracked per window before new
+    /// ones share one overflow bucket; bounds memory however many addresses appear.
+    pub rate_limit_max_clients: usize,
+    /// `SESSION_QUEUE_MAXSIZE` (100): streams that may wait for a worker.
+    pub queue_max: usize,
+    /// `SESSION_QUEUE_WORKER_COUNT` (8): streams synthesised at once.
+    pub workers: usize,
+    /// `TTS_MAX_TEXT_CHARS` (5000).
+    pub max_text_chars: usize,
+    /// `TTS_MAX_BODY_BYTES` (65536): request bodies larger than this get 413.
+    pub max_body_bytes: usize,
+    /// `SESSION_TTL_SECONDS` (600): how long a session and its audio are kept.
+    pub session_ttl: Duration,
+    /// `SESSION_MAX_COUNT` (10000): sessions held at once; the oldest are evicted first.
+    pub max_sessions: usize,
+    /// `SESSION_AUDIO_BUDGET_MB` (256): retained audio across sessions; the oldest goes first.
+    pub audio_budget_bytes: usize,
+    /// `PROVIDER_FIRST_CHUNK_TIMEOUT_MS` (10000): wait for an engine's first audio.
+    pub first_chunk_timeout: Duration,
+    /// `PROVIDER_CHUNK_TIMEOUT_MS` (10000): wait between two chunks of audio.
+    pub chunk_timeout: Duration,
+    /// `PROVIDER_RETRIES` (2): extra attempts, only before any audio was sent.
+    pub provider_retries: u32,
+    /// `CIRCUIT_BREAKER_FAILURES` (5): consecutive failures that open a provider's circuit.
+    pub breaker_failures: u32,
+    /// `CIRCUIT_BREAKER_COOLDOWN_SECONDS` (30): how long an open circuit rejects calls.
+    pub breaker_cooldown: Duration,
+    /// `STREAM_BUFFER_FRAMES` (64): audio frames buffered per stream for a slow reader.
+    pub stream_buffer_frames: usize,
+    /// `SLOW_CLIENT_TIMEOUT_MS` (10000): a stream whose buffer stays full this long is closed.
+    pub slow_client_timeout: Duration,
+    /// `CORS_ORIGINS` (http://localhost:5173,http://127.0.0.1:5173); `*` allows any.
+    pub cors_origins: Vec<String>,
+    /// `TRUSTED_PROXIES` (none): addresses/CIDRs whose X-Forwarded-For/-Proto are believed.
+    pub trusted_proxies: Vec<IpNet>,
+    /// `SHUTDOWN_GRACE_SECONDS` (20): how long in-flight streams may finish on SIGTERM.
+    pub shutdown_grace: Duration,
+    /// `UI_DIR` (frontend/dist): the built web UI served at `/`, if present.
+    pub ui_dir: Option<PathBuf>,
+    /// `LOG_FORMAT` (text): `json` for one JSON object per line.
+    pub log_json: bool,
+    /// The engines' own variables (MOCK_TONE_ENABLED, PIPER_*, ESPEAK_*, COQUI_* …).
+    pub providers: ProvidersConfig,
+}
+
+impl Settings {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(&|k| std::env::var(k).ok())
+    }
+
+    /// Reads settings through `get`; unset variables take their defaults.
+    pub fn from_lookup(get: &dyn Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let ms = |var: &str, default: u64| -> Result<Duration, ConfigError> {
+            Ok(Duration::from_millis(num(get, var, default, 1)?))
+        };
+        let secs = |var: &str, default: u64| -> Result<Duration, ConfigError> {
+            Ok(Duration::from_secs(num(get, var, default, 1)?))
+        };
+        Ok(Self {
+            host: get("HOST").unwrap_or_else(|| "0.0.0.0".into()),
+            port: num(get, "PORT", 8080u16, 0)?,
+            rate_limit_max_requests: num(get, "RATE_LIMIT_MAX_REQUESTS_PER_WINDOW", 50, 1)?,
+            rate_limit_window: secs("RATE_LIMIT_WINDOW_SECONDS", 60)?,
+            rate_limit_max_clients: num(get, "RATE_LIMIT_MAX_TRACKED_CLIENTS", 100_000, 1)?,
+            queue_max: num(get, "SESSION_QUEUE_MAXSIZE", 100, 0)?,
+            workers: num(get, "SESSION_QUEUE_WORKER_COUNT", 8, 1)?,
+            max_text_chars: num(get, "TTS_MAX_TEXT_CHARS", 5000, 1)?,
+            max_body_bytes: num(get, "TTS_MAX_BODY_BYTES", 65_536, 256)?,
+            session_ttl: secs("SESSION_TTL_SECONDS", 600)?,
+            max_sessions: num(get, "SESSION_MAX_COUNT", 10_000, 1)?,
+            audio_budget_bytes: num::<usize>(get, "SESSION_AUDIO_BUDGET_MB", 256, 1)? << 20,
+            first_chunk_timeout: ms("PROVIDER_FIRST_CHUNK_TIMEOUT_MS", 10_000)?,
+            chunk_timeout: ms("PROVIDER_CHUNK_TIMEOUT_MS", 10_000)?,
+            provider_retries: num(get, "PROVIDER_RETRIES", 2, 0)?,
+            breaker_failures: num(get, "CIRCUIT_BREAKER_FAILURES", 5, 1)?,
+            breaker_cooldown: secs("CIRCUIT_BREAKER_COOLDOWN_SECONDS", 30)?,
+            stream_buffer_frames: num(get, "STREAM_BUFFER_FRAMES", 64, 1)?,
+            slow_client_timeout: ms("SLOW_CLIENT_TIMEOUT_MS", 10_000)?,
+            cors_origins: list(get, "CORS_ORIGINS").unwrap_or_else(|| {
+                vec![
+                    "http://localhost:5173".into(),
+                    "http://127.0.0.1:5173".into(),
+                ]
+            }),
+            trusted_proxies: trusted_proxies(get)?,
+            shutdown_grace: secs("SHUTDOWN_GRACE_SECONDS", 20)?,
+            ui_dir: Some(get("UI_DIR").unwrap_or_else(|| "frontend/dist".into()))
+                .filter(|s| !s.is_empty())
+                .map(PathBuf::from),
+            log_json: match get("LOG_FORMAT").as_deref() {
+                None | Some("text") => false,
+                Some("json") => true,
+                Some(other) => {
+                    return Err(err(
+                        "LOG_FORMAT",
+                        format!("expected text or json, got {other:?}"),
+                    ))
+                }
+            },
+            providers: ProvidersConfig::from_env(get)?,
+        })
+    }
+
+    /// Settings for tests: port 0 on loopback, no UI, mock_tone only (engines that load
+    /// models are switched on by the tests that need them), defaults otherwise.
+    pub fn for_tests() -> Self {
+        Self::from_lookup(&|k| match k {
+            "HOST" => Some("127.0.0.1".into()),
+            "PORT" => Some("0".into()),
+            "UI_DIR" => Some(String::new()),
+            "MOCK_TONE_ENABLED" => Some("1".into()),
+            "ESPEAK_ENABLED" | "PIPER_ENABLED" | "COQUI_ENABLED" => Some("0".into()),
+            _ => None,
+        })
+        .expect("test defaults are valid")
+    }
+
+    /// Whether `ENABLED`-style flag `var` is set; re-exported for binaries and tests.
+    pub fn flag(
+        get: &dyn Fn(&str) -> Option<String>,
+        var: &str,
+        default: bool,
+    ) -> Result<bool, ConfigError> {
+        parse_bool(get, var, default)
+    }
+}
+
+fn err(var: &str, message: String) -> ConfigError {
+    ConfigError {
+        var: var.to_string(),
+        message,
+    }
+}
+
+/// Parses a whole number no smaller than `min`; the error names the variable.
+fn num<T>(
+    get: &dyn Fn(&str) -> Option<String>,
+    var: &str,
+    default: T,
+    min: T,
+) -> Result<T, ConfigError>
+where
+    T: FromStr + PartialOrd + std::fmt::Display + Copy,
+{
+    let Some(raw) = get(var) else {
+        return Ok(default);
+    };
+    let v: T = raw
+        .trim()
+        .parse()
+        .map_err(|_| err(var, format!("expected a whole number, got {raw:?}")))?;
+    if v < min {
+        return Err(err(var, format!("must be at least {min}, got {v}")));
+    }
+    Ok(v)
+}
+
+fn list(get: &dyn Fn(&str) -> Option<String>, var: &str) -> Option<Vec<String>> {
+    get(var).map(|v| {
+        v.split(',')
+            .map(|s| s.trim().trim_end_matches('/').to_string())
+            .filter(|s| !s.is_empty())
+            .collect()
+    })
+}
+
+fn trusted_proxies(get: &dyn Fn(&str) -> Option<String>) -> Result<Vec<IpNet>, ConfigError> {
+    list(get, "TRUSTED_PROXIES")
+        .unwrap_or_default()
+        .iter()
+        .map(|s| {
+            s.parse::<IpNet>()
+                .or_else(|_| s.parse::<IpAddr>().map(IpNet::from))
+                .map_err(|_| {
+                    err(
+                        "TRUSTED_PROXIES",
+                        format!("{s:?} is not an IP address or CIDR block"),
+                    )
+                })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let owned: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_lookup(&move |k| {
+            owned.iter().find(|(kk, _)| kk == k).map(|(_, v)| v.clone())
+        })
+    }
+
+    #[test]
+    fn defaults_follow_the_original_service() {
+        let s = with(&[]).unwrap();
+        assert_eq!(s.port, 8080);
+        assert_eq!(s.rate_limit_max_requests, 50);
+        assert_eq!(s.rate_limit_window, Duration::from_secs(60));
+        assert_eq!(s.queue_max, 100);
+        assert_eq!(s.workers, 8);
+        assert_eq!(s.max_text_chars, 5000);
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        let e = with(&[("PORT", "eighty")]).unwrap_err();
+        assert_eq!(e.var, "PORT");
+        let e = with(&[("SESSION_QUEUE_WORKER_COUNT", "0")]).unwrap_err();
+        assert_eq!(e.var, "SESSION_QUEUE_WORKER_COUNT");
+        let e = with(&[("TRUSTED_PROXIES", "10.0.0.0/8, nonsense")]).unwrap_err();
+        assert!(e.message.contains("nonsense"));
+        let e = with(&[("MOCK_TONE_ENABLED", "maybe")]).unwrap_err();
+        assert_eq!(e.var, "MOCK_TONE_ENABLED");
+    }
+
+    #[test]
+    fn proxies_accept_addresses_and_blocks() {
+        let s = with(&[("TRUSTED_PROXIES", "127.0.0.1,10.0.0.0/8")]).unwrap();
+        assert_eq!(s.trusted_proxies.len(), 2);
+    }
+}

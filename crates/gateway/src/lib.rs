@@ -1,0 +1,24 @@
+//! tts-gateway: one service in front of many speech engines. Text comes in over REST;
+//! audio streams back over a WebSocket (or as one file), encoded on the fly into the
+//! format and rate each client asks for.
+//!
+//! `main.rs` is thin: everything is reachable from [`Application`] so that tests drive
+//! the real server on port 0.
+
+pub mod admission;
+pub mod app;
+pub mod breaker;
+pub mod client_ip;
+pub mod config;
+pub mod error;
+pub mod metrics;
+pub mod rate_limit;
+pub mod routes;
+pub mod sessions;
+pub mod state;
+pub mod stream;
+pub mod telemetry;
+pub mod validation;
+
+pub use app::{Application, Components};
+pub use config::Settings;

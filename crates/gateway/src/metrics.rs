@@ -1,0 +1,240 @@
+//! [`Metrics`]: every Prometheus series of the wire contract, plus latency histograms.
+//!
+//! One registry per application instance (not a process-global recorder), so tests that
+//! start many gateways in one process see only their own counts. Labels come from small
+//! fixed sets (provider ids, format names, reasons), never from user input.
+
+use prometheus_client::encoding::text::encode;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+use std::sync::atomic::AtomicU64;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct SessionLabels {
+    pub provider: String,
+    pub status: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct StreamLabels {
+    pub provider: String,
+    pub format: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ProviderLabels {
+    pub provider: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct DropLabels {
+    pub provider: String,
+    pub format: &'static str,
+    pub reason: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ScopeLabels {
+    pub scope: &'static str,
+}
+
+type FloatGauge = Gauge<f64, AtomicU64>;
+
+/// All series. Gauges that mirror live state (queue depth, rate-limit usage) are set from
+/// that state just before each scrape, in [`crate::state::AppState::render_metrics`].
+pub struct Metrics {
+    registry: Registry,
+    pub sessions: Family<SessionLabels, Counter>,
+    pub stream_chunks: Family<StreamLabels, Counter>,
+    pub stream_bytes: Family<StreamLabels, Counter>,
+    pub active_streams: Family<ProviderLabels, Gauge>,
+    pub provider_failures: Family<ProviderLabels, Counter>,
+    pub dropped_frames: Family<DropLabels, Counter>,
+    pub rate_limit_hits: Family<ScopeLabels, Counter>,
+    pub rate_limit_usage: Family<ScopeLabels, FloatGauge>,
+    pub rate_limit_remaining: Family<ScopeLabels, FloatGauge>,
+    pub queue_depth: Gauge,
+    pub queue_maxsize: Gauge,
+    pub workers_busy: Gauge,
+    pub workers_total: Gauge,
+    pub queue_full: Counter,
+    pub circuit_open: Family<ProviderLabels, Gauge>,
+    pub time_to_first_audio: Family<StreamLabels, Histogram>,
+    pub queue_wait: Histogram,
+    pub synthesis_rtf: Family<ProviderLabels, Histogram>,
+}
+
+fn latency_buckets() -> Histogram {
+    Histogram::new([
+        0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0,
+    ])
+}
+
+fn rtf_buckets() -> Histogram {
+    Histogram::new([0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0])
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        let mut registry = Registry::default();
+        let m = Self {
+            sessions: Family::default(),
+            stream_chunks: Family::default(),
+            stream_bytes: Family::default(),
+            active_streams: Family::default(),
+            provider_failures: Family::default(),
+            dropped_frames: Family::default(),
+            rate_limit_hits: Family::default(),
+            rate_limit_usage: Family::default(),
+            rate_limit_remaining: Family::default(),
+            queue_depth: Gauge::default(),
+            queue_maxsize: Gauge::default(),
+            workers_busy: Gauge::default(),
+            workers_total: Gauge::default(),
+            queue_full: Counter::default(),
+            circuit_open: Family::default(),
+            time_to_first_audio: Family::new_with_constructor(latency_buckets),
+            queue_wait: latency_buckets(),
+            synthesis_rtf: Family::new_with_constructor(rtf_buckets),
+            registry: Registry::default(),
+        };
+        // Counters get their `_total` suffix from the encoder.
+        registry.register(
+            "tts_sessions",
+            "Sessions by provider and outcome",
+            m.sessions.clone(),
+        );
+        registry.register(
+            "tts_stream_chunks",
+            "Audio frames sent over WebSockets",
+            m.stream_chunks.clone(),
+        );
+        registry.register(
+            "tts_stream_bytes",
+            "Audio bytes sent over WebSockets (before base64)",
+            m.stream_bytes.clone(),
+        );
+        registry.register(
+            "tts_active_streams",
+            "Streams claimed and not yet finished",
+            m.active_streams.clone(),
+        );
+        registry.register(
+            "tts_provider_failures",
+            "Failed calls to a speech engine",
+            m.provider_failures.clone(),
+        );
+        registry.register(
+            "tts_backend_dropped_frames",
+            "Audio frames produced but never delivered, by reason",
+            m.dropped_frames.clone(),
+        );
+        registry.register(
+            "tts_rate_limit_hits",
+            "Requests refused by the rate limiter",
+            m.rate_limit_hits.clone(),
+        );
+        registry.register(
+            "tts_rate_limit_max_bucket_usage",
+            "Fill of the busiest rate-limit bucket in the current window (0-1)",
+            m.rate_limit_usage.clone(),
+        );
+        registry.register(
+            "tts_rate_limit_window_remaining_seconds",
+            "Seconds until the current rate-limit window resets",
+            m.rate_limit_remaining.clone(),
+        );
+        registry.register(
+            "tts_session_queue_depth",
+            "Streams waiting for a worker",
+            m.queue_depth.clone(),
+        );
+        registry.register(
+            "tts_session_queue_maxsize",
+            "Streams that may wait for a worker",
+            m.queue_maxsize.clone(),
+        );
+        registry.register(
+            "tts_session_workers_busy",
+            "Workers synthesising a stream",
+            m.workers_busy.clone(),
+        );
+        registry.register(
+            "tts_session_workers_total",
+            "Configured workers",
+            m.workers_total.clone(),
+        );
+        registry.register(
+            "tts_session_queue_full",
+            "Streams refused because the queue was full",
+            m.queue_full.clone(),
+        );
+        registry.register(
+            "tts_provider_circuit_open",
+            "1 while a provider's circuit breaker is open",
+            m.circuit_open.clone(),
+        );
+        registry.register(
+            "tts_time_to_first_audio_seconds",
+            "From WebSocket connect to the first audio frame handed to the socket",
+            m.time_to_first_audio.clone(),
+        );
+        registry.register(
+            "tts_queue_wait_seconds",
+            "Time a stream waited for a worker",
+            m.queue_wait.clone(),
+        );
+        registry.register(
+            "tts_synthesis_rtf",
+            "Synthesis real-time factor per stream: wall time / audio duration",
+            m.synthesis_rtf.clone(),
+        );
+        Self { registry, ..m }
+    }
+
+    /// The Prometheus text exposition of every series.
+    pub fn encode(&self) -> String {
+        let mut out = String::with_capacity(8192);
+        encode(&mut out, &self.registry).expect("writing to a String cannot fail");
+        out
+    }
+
+    pub fn session(&self, provider: &str, status: &'static str) {
+        self.sessions
+            .get_or_create(&SessionLabels {
+                provider: provider.to_string(),
+                status,
+            })
+            .inc();
+    }
+
+    pub fn provider_failure(&self, provider: &str) {
+        self.provider_failures
+            .get_or_create(&ProviderLabels {
+                provider: provider.to_string(),
+            })
+            .inc();
+    }
+
+    pub fn dropped(&self, provider: &str, format: &'static str, reason: &'static str, frames: u64) {
+        if frames > 0 {
+            self.dropped_frames
+                .get_or_create(&DropLabels {
+                    provider: provider.to_string(),
+                    format,
+                    reason,
+                })
+                .inc_by(frames);
+        }
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}

@@ -1,0 +1,197 @@
+//! `GET /v1/tts/sessions/{id}/file?format=&sample_rate_hz=`: the whole audio as one file.
+//!
+//! Served from the PCM retained when the stream completed, encoded on request, so any
+//! format can be fetched for any completed session. A session never streamed is
+//! synthesised now; one still streaming is waited for.
+
+use super::sessions::find;
+use crate::error::{ApiError, FieldError};
+use crate::sessions::{Claim, RetainedAudio, Session, Status};
+use crate::state::AppState;
+use crate::stream::{synthesize_all, StreamFailure};
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tts_audio::{encode_file, EncoderOptions};
+use tts_core::AudioFormat;
+
+/// How long `/file` waits for a session that is still streaming.
+const STREAMING_WAIT: Duration = Duration::from_secs(30);
+const POLL: Duration = Duration::from_millis(25);
+
+#[derive(Deserialize)]
+pub struct FileQuery {
+    format: Option<String>,
+    sample_rate_hz: Option<String>,
+}
+
+pub async fn download(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    Query(q): Query<FileQuery>,
+) -> Result<Response, ApiError> {
+    let mut session = find(&state, &id).await?;
+    let format = match q.format.as_deref().filter(|f| !f.is_empty()) {
+        None => session.request.format(),
+        Some(f) => f.parse::<AudioFormat>().map_err(|_| {
+            let names: Vec<&str> = AudioFormat::ALL.iter().map(|f| f.name()).collect();
+            ApiError::Validation(vec![FieldError::query(
+                "format",
+                "enum",
+                format!("Input should be one of {} (got {f:?})", names.join(", ")),
+            )])
+        })?,
+    };
+    let rate = match q.sample_rate_hz.as_deref() {
+        None | Some("") => session.request.sample_rate_hz,
+        Some(r) => r.parse::<u32>().ok().filter(|&r| r > 0).ok_or_else(|| {
+            ApiError::Validation(vec![FieldError::query(
+                "sample_rate_hz",
+                "int_type",
+                "Input should be a positive integer",
+            )])
+        })?,
+    };
+    state
+        .codecs
+        .check(format, session.request.native_rate_hz, rate)
+        .map_err(ApiError::BadRequest)?;
+
+    let audio = audio_of(&state, &mut session).await?;
+    let options = EncoderOptions {
+        bitrate_kbps: session.request.bitrate_kbps,
+        ..Default::default()
+    };
+    let codecs = state.codecs.clone();
+    let body = tokio::task::spawn_blocking(move || {
+        encode_file(
+            &codecs,
+            format,
+            audio.sample_rate,
+            rate,
+            &audio.samples,
+            options,
+        )
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))?
+    .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let filename = format!("tts-{}.{}", session.id, format.extension());
+    Ok((
+        [
+            (header::CONTENT_TYPE, format.content_type(rate)),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"{filename}\""),
+            ),
+            (header::CACHE_CONTROL, "private, max-age=600".to_string()),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// The session's retained audio: at once if completed, after the stream if streaming,
+/// synthesised now if pending.
+async fn audio_of(
+    state: &Arc<AppState>,
+    session: &mut Session,
+) -> Result<Arc<RetainedAudio>, ApiError> {
+    let started = Instant::now();
+    loop {
+        match session.status {
+            Status::Completed => {
+                let audio = state
+                    .store
+                    .audio(session.id)
+                    .await
+                    .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+                return audio.ok_or_else(|| {
+                    ApiError::Gone(format!(
+                        "the audio of session {} is no longer retained (evicted to stay within SESSION_AUDIO_BUDGET_MB)",
+                        session.id
+                    ))
+                });
+            }
+            Status::Failed => {
+                return Err(ApiError::Conflict(format!(
+                    "session {} failed and has no audio: {}",
+                    session.id,
+                    session.error.as_deref().unwrap_or("unknown error")
+                )))
+            }
+            Status::Pending => match state
+                .store
+                .claim(session.id)
+                .await
+                .map_err(|e| ApiError::Unavailable(e.to_string()))?
+            {
+                Claim::Claimed(s) => return synthesize_now(state, &s).await,
+                Claim::NotFound => {
+                    return Err(ApiError::NotFound(format!(
+                        "session {} expired",
+                        session.id
+                    )))
+                }
+                Claim::Taken(_) => {}
+            },
+            Status::Streaming if started.elapsed() > STREAMING_WAIT => {
+                return Err(ApiError::Conflict(format!(
+                    "session {} is still streaming; fetch the file after the stream ends",
+                    session.id
+                )))
+            }
+            Status::Streaming => tokio::time::sleep(POLL).await,
+        }
+        *session = find(state, &session.id.to_string()).await?;
+    }
+}
+
+async fn synthesize_now(
+    state: &Arc<AppState>,
+    session: &Session,
+) -> Result<Arc<RetainedAudio>, ApiError> {
+    let provider = session.request.provider.as_str();
+    let permit = match state.admission.admit() {
+        Ok(admit) => admit.worker().await,
+        Err(_) => {
+            let _ = state.store.release(session.id).await;
+            state.metrics.queue_full.inc();
+            return Err(ApiError::Unavailable(
+                "streaming queue is full; try again later".into(),
+            ));
+        }
+    };
+    let result = synthesize_all(state, session).await;
+    drop(permit);
+    match result {
+        Ok(audio) => {
+            let audio = Arc::new(audio);
+            state
+                .store
+                .complete(session.id, Arc::clone(&audio))
+                .await
+                .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+            state.metrics.session(provider, "completed");
+            Ok(audio)
+        }
+        Err(failure) => {
+            state.metrics.session(provider, "failed");
+            let _ = state.store.fail(session.id, &failure.to_string()).await;
+            Err(match failure {
+                StreamFailure::CircuitOpen(_)
+                | StreamFailure::QueueFull
+                | StreamFailure::Store(_) => ApiError::Unavailable(failure.to_string()),
+                StreamFailure::Provider { ref error, .. }
+                    if error.kind == tts_core::ProviderErrorKind::BadRequest =>
+                {
+                    ApiError::BadRequest(failure.to_string())
+                }
+                other => ApiError::Provider(other.to_string()),
+            })
+        }
+    }
+}

@@ -1,0 +1,311 @@
+//! `GET /v1/tts/stream/{id}`: the WebSocket that streams a session's audio.
+//!
+//! Per connection: claim the session (once only), wait for a worker (or be refused when
+//! the queue is full), then a producer task synthesises and encodes into a bounded
+//! buffer while this task writes frames to the socket and a reader notices a departing
+//! client. Every exit path ends with exactly one final frame (`eos` or `error`) and a
+//! close code, and gives back the worker and the active-stream gauge.
+
+mod failure;
+mod produce;
+mod source;
+
+pub use failure::{close, StreamFailure};
+pub use produce::{audio_frame, synthesize_all};
+
+use crate::metrics::{ProviderLabels, StreamLabels};
+use crate::sessions::{Claim, Session};
+use crate::state::AppState;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, State};
+use axum::response::Response;
+use futures::stream::SplitSink;
+use futures::{SinkExt, StreamExt};
+use produce::{produce, Frame};
+use serde_json::json;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+/// Clients send nothing; anything large is refused by the WebSocket layer.
+const MAX_CLIENT_MESSAGE: usize = 16 * 1024;
+/// How long the final frames may take before the connection is simply dropped.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
+
+pub async fn upgrade(
+    ws: WebSocketUpgrade,
+    Path(id): Path<String>,
+    State(state): State<Arc<AppState>>,
+) -> Response {
+    let tracker = state.streams.clone();
+    ws.max_message_size(MAX_CLIENT_MESSAGE)
+        .on_upgrade(move |socket| tracker.track_future(run(state, socket, id)))
+}
+
+type Sink = SplitSink<WebSocket, Message>;
+
+async fn run(state: Arc<AppState>, socket: WebSocket, id: String) {
+    let connected = Instant::now();
+    let (mut sink, mut incoming) = socket.split();
+    let session = match claim(&state, &id).await {
+        Ok(s) => s,
+        Err(failure) => return finish(&mut sink, Err(failure)).await,
+    };
+    let provider = session.request.provider.clone();
+    let format = session.request.format().name();
+    let _active = ActiveStream::new(&state, &provider);
+
+    // The reader's only job: notice the client leaving, and cancel everything.
+    let cancel = CancellationToken::new();
+    let reader = tokio::spawn({
+        let cancel = cancel.clone();
+        async move {
+            while let Some(Ok(msg)) = incoming.next().await {
+                if matches!(msg, Message::Close(_)) {
+                    break;
+                }
+            }
+            cancel.cancel();
+        }
+    });
+
+    let outcome = stream(&state, session.clone(), &mut sink, &cancel, connected).await;
+    reader.abort();
+    match &outcome {
+        Ok(()) => state.metrics.session(&provider, "completed"),
+        Err(StreamFailure::QueueFull) => {
+            state.metrics.queue_full.inc();
+            let _ = state.store.release(session.id).await;
+        }
+        Err(StreamFailure::ClientGone) if !cancel.is_cancelled() => {}
+        Err(failure) => {
+            tracing::info!(session = %session.id, %provider, format, %failure, "stream failed");
+            state.metrics.session(&provider, "failed");
+            let _ = state.store.fail(session.id, &failure.to_string()).await;
+        }
+    }
+    finish(&mut sink, outcome).await;
+}
+
+async fn claim(state: &AppState, id: &str) -> Result<Session, StreamFailure> {
+    let id = Uuid::parse_str(id).map_err(|_| StreamFailure::NotFound)?;
+    match state.store.claim(id).await? {
+        Claim::Claimed(s) => Ok(*s),
+        Claim::NotFound => Err(StreamFailure::NotFound),
+        Claim::Taken(status) => Err(StreamFailure::AlreadyStreamed(status)),
+    }
+}
+
+/// Admission, then production and writing until the producer is done and every frame
+/// it made has been written.
+async fn stream(
+    state: &Arc<AppState>,
+    session: Session,
+    sink: &mut Sink,
+    cancel: &CancellationToken,
+    connected: Instant,
+) -> Result<(), StreamFailure> {
+    let labels = StreamLabels {
+        provider: session.request.provider.clone(),
+        format: session.request.format().name(),
+    };
+    let admit = state
+        .admission
+        .admit()
+        .map_err(|_| StreamFailure::QueueFull)?;
+    let queued = Instant::now();
+    let permit = tokio::select! {
+        _ = cancel.cancelled() => {
+            let _ = state.store.release(session.id).await;
+            return Err(StreamFailure::ClientGone);
+        }
+        _ = state.shutdown_deadline.cancelled() => return Err(StreamFailure::ShuttingDown),
+        p = admit.worker() => p,
+    };
+    state
+        .metrics
+        .queue_wait
+        .observe(queued.elapsed().as_secs_f64());
+
+    let (tx, mut rx) = mpsc::channel::<Frame>(state.settings.stream_buffer_frames);
+    let mut producer = tokio::spawn({
+        let (state, cancel) = (Arc::clone(state), cancel.clone());
+        async move {
+            let result = produce(state, session, tx, cancel).await;
+            drop(permit); // The worker is free as soon as synthesis ends, not when the client has read.
+            result
+        }
+    });
+    let mut writer = Writer {
+        state,
+        labels,
+        connected,
+        first_sent: false,
+    };
+    let deadline = &state.shutdown_deadline;
+    let first = tokio::select! {
+        written = writer.drain(sink, &mut rx) => First::Written(written.is_ok()),
+        produced = &mut producer => First::Produced(flatten(produced)),
+        _ = deadline.cancelled() => {
+            producer.abort();
+            return Err(StreamFailure::ShuttingDown);
+        }
+    };
+    let produced = match first {
+        First::Produced(p) => p,
+        First::Written(ok) => {
+            if !ok {
+                cancel.cancel();
+            }
+            flatten(producer.await)
+        }
+    };
+    match produced {
+        // Deliver what was produced before an engine failure, then report it; a slow or
+        // departed client gets nothing more.
+        Ok(()) | Err(StreamFailure::Provider { .. }) => {
+            let drained = tokio::select! {
+                w = writer.drain(sink, &mut rx) => w,
+                _ = deadline.cancelled() => return Err(StreamFailure::ShuttingDown),
+            };
+            if drained.is_err() {
+                writer.dropped(rx.len() as u64, "client_disconnected");
+                return Err(StreamFailure::ClientGone);
+            }
+            produced
+        }
+        Err(StreamFailure::SlowClient(ms)) => {
+            writer.dropped(rx.len() as u64, "slow_client");
+            Err(StreamFailure::SlowClient(ms))
+        }
+        Err(StreamFailure::ClientGone) => {
+            writer.dropped(rx.len() as u64, "client_disconnected");
+            Err(StreamFailure::ClientGone)
+        }
+        Err(other) => Err(other),
+    }
+}
+
+/// Which finished first: the writer (buffer closed, or the socket failed) or the producer.
+enum First {
+    Written(bool),
+    Produced(Result<(), StreamFailure>),
+}
+
+fn flatten(
+    joined: Result<Result<(), StreamFailure>, tokio::task::JoinError>,
+) -> Result<(), StreamFailure> {
+    joined.unwrap_or_else(|e| {
+        tracing::error!(error = %e, "stream producer panicked");
+        Err(StreamFailure::Encode(tts_audio::EncodeError::Codec(
+            "internal failure".into(),
+        )))
+    })
+}
+
+struct Writer<'a> {
+    state: &'a AppState,
+    labels: StreamLabels,
+    connected: Instant,
+    first_sent: bool,
+}
+
+impl Writer<'_> {
+    /// Writes frames until the producer closes the buffer. Frames that are already
+    /// waiting go out in one flush: fewer syscalls under load, same order.
+    async fn drain(
+        &mut self,
+        sink: &mut Sink,
+        rx: &mut mpsc::Receiver<Frame>,
+    ) -> Result<(), axum::Error> {
+        while let Some(frame) = rx.recv().await {
+            let (mut frames, mut bytes) = (1u64, frame.audio_bytes as u64);
+            sink.feed(Message::Text(frame.json.into())).await?;
+            while let Ok(more) = rx.try_recv() {
+                frames += 1;
+                bytes += more.audio_bytes as u64;
+                sink.feed(Message::Text(more.json.into())).await?;
+            }
+            sink.flush().await?;
+            if !self.first_sent {
+                self.first_sent = true;
+                self.state
+                    .metrics
+                    .time_to_first_audio
+                    .get_or_create(&self.labels)
+                    .observe(self.connected.elapsed().as_secs_f64());
+            }
+            self.state
+                .metrics
+                .stream_chunks
+                .get_or_create(&self.labels)
+                .inc_by(frames);
+            self.state
+                .metrics
+                .stream_bytes
+                .get_or_create(&self.labels)
+                .inc_by(bytes);
+        }
+        Ok(())
+    }
+
+    fn dropped(&self, frames: u64, reason: &'static str) {
+        self.state
+            .metrics
+            .dropped(&self.labels.provider, self.labels.format, reason, frames);
+    }
+}
+
+/// Sends the final frame and the close code for `outcome`.
+async fn finish(sink: &mut Sink, outcome: Result<(), StreamFailure>) {
+    let (last, code, reason) = match &outcome {
+        Ok(()) => (Some(json!({"type": "eos"})), close::NORMAL, String::new()),
+        Err(StreamFailure::ClientGone) => (None, close::NORMAL, String::new()),
+        Err(failure) => {
+            let (code, close_code) = failure.codes();
+            let message = failure.to_string();
+            let frame = json!({"type": "error", "code": code, "message": message});
+            (Some(frame), close_code, message)
+        }
+    };
+    let _ = tokio::time::timeout(CLOSE_TIMEOUT, async {
+        if let Some(frame) = last {
+            sink.send(Message::Text(frame.to_string().into())).await?;
+        }
+        let reason: String = reason.chars().take(100).collect(); // Close reasons are capped at 123 bytes.
+        sink.send(Message::Close(Some(CloseFrame {
+            code,
+            reason: reason.into(),
+        })))
+        .await
+    })
+    .await;
+}
+
+/// Holds `tts_active_streams` up for one stream, and down again however the stream ends.
+struct ActiveStream<'a> {
+    state: &'a AppState,
+    labels: ProviderLabels,
+}
+
+impl<'a> ActiveStream<'a> {
+    fn new(state: &'a AppState, provider: &str) -> Self {
+        let labels = ProviderLabels {
+            provider: provider.to_string(),
+        };
+        state.metrics.active_streams.get_or_create(&labels).inc();
+        Self { state, labels }
+    }
+}
+
+impl Drop for ActiveStream<'_> {
+    fn drop(&mut self) {
+        self.state
+            .metrics
+            .active_streams
+            .get_or_create(&self.labels)
+            .dec();
+    }
+}

@@ -1,0 +1,190 @@
+//! The producing half of a stream: engine → resampler/encoder → numbered JSON frames in a
+//! bounded buffer. It runs while holding a worker, independently of how fast the client
+//! reads, until the buffer stays full for `SLOW_CLIENT_TIMEOUT_MS`.
+
+use super::failure::StreamFailure;
+use super::source::Source;
+use crate::sessions::{RetainedAudio, Session};
+use crate::state::AppState;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use std::fmt::Write as _;
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use tts_audio::{EncoderOptions, Transcoder};
+use tts_core::{AudioChunk, SynthesisRequest};
+
+/// One audio frame, serialised, with the size of the audio it carries (for metrics).
+pub struct Frame {
+    pub json: String,
+    pub audio_bytes: usize,
+}
+
+/// Audio is fed to the encoder in pieces of at most this long, so frames stay small
+/// and leave early even when an engine hands over a whole sentence at once.
+const PIECE_MS: u32 = 100;
+
+pub fn synthesis_request(session: &Session) -> SynthesisRequest {
+    let r = &session.request;
+    SynthesisRequest {
+        text: r.text.clone(),
+        voice: r.voice.clone(),
+        language: r.language.clone(),
+        speed: r.speed,
+        pitch: r.pitch,
+    }
+}
+
+/// Synthesises `session`, sending frames into `tx`; on success stores the audio for
+/// `/file` *before* returning, so a client that fetches the file right after `eos` finds it.
+pub async fn produce(
+    state: Arc<AppState>,
+    session: Session,
+    tx: mpsc::Sender<Frame>,
+    cancel: CancellationToken,
+) -> Result<(), StreamFailure> {
+    let r = &session.request;
+    let options = EncoderOptions {
+        bitrate_kbps: r.bitrate_kbps,
+        ..Default::default()
+    };
+    let mut transcoder = Transcoder::new(
+        &state.codecs,
+        r.format(),
+        r.native_rate_hz,
+        r.sample_rate_hz,
+        options,
+    )?;
+    let started = Instant::now();
+    let mut source = tokio::select! {
+        _ = cancel.cancelled() => return Err(StreamFailure::ClientGone),
+        s = Source::open(&state, synthesis_request(&session), &r.provider) => s?,
+    };
+    let mut sender = FrameSender {
+        tx,
+        seq: 0,
+        cancel: &cancel,
+        slow_after: state.settings.slow_client_timeout,
+    };
+    let mut retained: Vec<i16> = Vec::new();
+    let mut bytes = Vec::with_capacity(8192);
+    let piece = (r.native_rate_hz * PIECE_MS / 1000).max(1) as usize;
+    loop {
+        let chunk = tokio::select! {
+            _ = cancel.cancelled() => return Err(StreamFailure::ClientGone),
+            c = source.next() => c?,
+        };
+        let Some(chunk) = chunk else { break };
+        if chunk.sample_rate != r.native_rate_hz {
+            return Err(StreamFailure::Provider {
+                provider: r.provider.clone(),
+                error: tts_core::ProviderError::internal(format!(
+                    "engine produced {} Hz audio for a {} Hz voice",
+                    chunk.sample_rate, r.native_rate_hz
+                )),
+            });
+        }
+        retained.extend_from_slice(&chunk.samples);
+        for part in chunk.samples.chunks(piece) {
+            bytes.clear();
+            transcoder.push(
+                &AudioChunk::new(part.to_vec(), chunk.sample_rate),
+                &mut bytes,
+            )?;
+            sender.send(&bytes).await?;
+        }
+    }
+    bytes.clear();
+    transcoder.finish(&mut bytes)?;
+    sender.send(&bytes).await?;
+    let audio_secs = retained.len() as f64 / f64::from(r.native_rate_hz.max(1));
+    if audio_secs > 0.0 {
+        state
+            .metrics
+            .synthesis_rtf
+            .get_or_create(&crate::metrics::ProviderLabels {
+                provider: r.provider.clone(),
+            })
+            .observe(started.elapsed().as_secs_f64() / audio_secs);
+    }
+    let audio = RetainedAudio {
+        sample_rate: r.native_rate_hz,
+        samples: retained,
+    };
+    state.store.complete(session.id, Arc::new(audio)).await?;
+    Ok(())
+}
+
+/// Synthesises a whole session without streaming it (for `/file` on a session that was
+/// never streamed), with the same timeouts, retries and breaker as a stream.
+pub async fn synthesize_all(
+    state: &Arc<AppState>,
+    session: &Session,
+) -> Result<RetainedAudio, StreamFailure> {
+    let r = &session.request;
+    let mut source = Source::open(state, synthesis_request(session), &r.provider).await?;
+    let mut samples = Vec::new();
+    while let Some(chunk) = source.next().await? {
+        samples.extend_from_slice(&chunk.samples);
+    }
+    Ok(RetainedAudio {
+        sample_rate: r.native_rate_hz,
+        samples,
+    })
+}
+
+struct FrameSender<'a> {
+    tx: mpsc::Sender<Frame>,
+    seq: u64,
+    cancel: &'a CancellationToken,
+    slow_after: std::time::Duration,
+}
+
+impl FrameSender<'_> {
+    async fn send(&mut self, audio: &[u8]) -> Result<(), StreamFailure> {
+        if audio.is_empty() {
+            return Ok(());
+        }
+        self.seq += 1;
+        let frame = Frame {
+            json: audio_frame(self.seq, audio),
+            audio_bytes: audio.len(),
+        };
+        tokio::select! {
+            _ = self.cancel.cancelled() => Err(StreamFailure::ClientGone),
+            sent = self.tx.send_timeout(frame, self.slow_after) => match sent {
+                Ok(()) => Ok(()),
+                Err(mpsc::error::SendTimeoutError::Timeout(_)) => Err(StreamFailure::SlowClient(self.slow_after.as_millis())),
+                Err(mpsc::error::SendTimeoutError::Closed(_)) => Err(StreamFailure::ClientGone),
+            },
+        }
+    }
+}
+
+/// `{"type":"audio","seq":N,"data":"<base64>"}`, written directly: this runs for every
+/// frame of every stream, and a generic serialiser would add a copy and an allocation.
+pub fn audio_frame(seq: u64, data: &[u8]) -> String {
+    let mut s = String::with_capacity(48 + data.len().div_ceil(3) * 4);
+    s.push_str(r#"{"type":"audio","seq":"#);
+    let _ = write!(s, "{seq}");
+    s.push_str(r#","data":""#);
+    STANDARD.encode_string(data, &mut s);
+    s.push_str(r#""}"#);
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_are_the_contract_json() {
+        let f = audio_frame(7, &[1, 2, 3]);
+        let v: serde_json::Value = serde_json::from_str(&f).unwrap();
+        assert_eq!(v["type"], "audio");
+        assert_eq!(v["seq"], 7);
+        assert_eq!(v["data"], "AQID");
+    }
+}

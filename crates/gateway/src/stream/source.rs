@@ -1,0 +1,117 @@
+//! [`Source`]: a provider's audio with the gateway's protections around it: a timeout for
+//! the first chunk and between chunks, retries only while no audio has been produced, and
+//! the provider's circuit breaker.
+
+use super::failure::StreamFailure;
+use crate::state::AppState;
+use futures::StreamExt;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::time::timeout;
+use tts_core::{AudioChunk, AudioStream, ProviderError, SynthesisRequest};
+
+pub struct Source {
+    state: Arc<AppState>,
+    provider: String,
+    stream: AudioStream,
+    first: Option<AudioChunk>,
+    done: bool,
+}
+
+impl Source {
+    /// Starts synthesis and waits for the first chunk, retrying retryable failures.
+    pub async fn open(
+        state: &Arc<AppState>,
+        request: SynthesisRequest,
+        provider_id: &str,
+    ) -> Result<Self, StreamFailure> {
+        let provider = state
+            .provider(provider_id)
+            .ok_or_else(|| StreamFailure::UnknownProvider(provider_id.to_string()))?;
+        let breaker = state.breaker(provider_id);
+        let settings = &state.settings;
+        let mut attempt = 0;
+        loop {
+            if !breaker.allow() {
+                return Err(StreamFailure::CircuitOpen(provider_id.to_string()));
+            }
+            let mut stream = provider.synthesize(request.clone());
+            let error = match timeout(settings.first_chunk_timeout, stream.next()).await {
+                Ok(Some(Ok(chunk))) => {
+                    return Ok(Self {
+                        state: Arc::clone(state),
+                        provider: provider_id.to_string(),
+                        stream,
+                        first: Some(chunk),
+                        done: false,
+                    })
+                }
+                Ok(None) => {
+                    breaker.record_success();
+                    return Ok(Self {
+                        state: Arc::clone(state),
+                        provider: provider_id.to_string(),
+                        stream,
+                        first: None,
+                        done: true,
+                    });
+                }
+                Ok(Some(Err(e))) => e,
+                Err(_) => ProviderError::timeout(format!(
+                    "no audio within {} ms",
+                    settings.first_chunk_timeout.as_millis()
+                )),
+            };
+            drop(stream);
+            let failure = StreamFailure::Provider {
+                provider: provider_id.to_string(),
+                error: error.clone(),
+            };
+            if !failure.is_provider_failure() {
+                // The request itself is wrong: not the engine's health, and not retryable.
+                return Err(failure);
+            }
+            state.metrics.provider_failure(provider_id);
+            breaker.record_failure();
+            if !error.is_retryable() || attempt >= settings.provider_retries {
+                return Err(failure);
+            }
+            attempt += 1;
+            tracing::warn!(provider = provider_id, attempt, %error, "retrying before first audio");
+            tokio::time::sleep(Duration::from_millis(50 << attempt.min(5))).await;
+        }
+    }
+
+    /// The next chunk, `None` at the end. No retry here: audio has already gone out.
+    pub async fn next(&mut self) -> Result<Option<AudioChunk>, StreamFailure> {
+        if let Some(chunk) = self.first.take() {
+            return Ok(Some(chunk));
+        }
+        if self.done {
+            return Ok(None);
+        }
+        let limit = self.state.settings.chunk_timeout;
+        let error = match timeout(limit, self.stream.next()).await {
+            Ok(Some(Ok(chunk))) => return Ok(Some(chunk)),
+            Ok(None) => {
+                self.done = true;
+                self.state.breaker(&self.provider).record_success();
+                return Ok(None);
+            }
+            Ok(Some(Err(e))) => e,
+            Err(_) => {
+                ProviderError::timeout(format!("no audio for {} ms mid-stream", limit.as_millis()))
+            }
+        };
+        self.done = true;
+        let failure = StreamFailure::Provider {
+            provider: self.provider.clone(),
+            error,
+        };
+        if failure.is_provider_failure() {
+            self.state.metrics.provider_failure(&self.provider);
+            self.state.breaker(&self.provider).record_failure();
+        }
+        Err(failure)
+    }
+}

@@ -1,0 +1,124 @@
+//! Provider doubles for the gateway's failure handling: engines that fail, hang, stop
+//! half-way, wait for a signal, or never end. Each counts what happened to it.
+
+use futures::stream::{self, StreamExt};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Notify, Semaphore};
+use tts_core::{AudioChunk, AudioStream, Provider, ProviderError, SynthesisRequest, Voice};
+use tts_providers::Registry;
+
+pub const RATE: u32 = 16_000;
+
+#[derive(Clone, Copy)]
+pub enum Behaviour {
+    /// Fails this many calls with `Unavailable`, then streams normally.
+    FailFirst(usize),
+    /// Never yields anything.
+    Hang,
+    /// Two chunks, then an internal error.
+    FailMidway,
+    /// Waits for a permit on `gate` before the first chunk.
+    Gated,
+    /// A chunk every `ms` milliseconds, forever.
+    Endless(u64),
+}
+
+pub struct Double {
+    id: &'static str,
+    behaviour: Behaviour,
+    pub calls: AtomicUsize,
+    pub chunks: Arc<AtomicUsize>,
+    pub gate: Arc<Semaphore>,
+    /// Notified when a stream of this provider is dropped.
+    pub dropped: Arc<Notify>,
+}
+
+impl Double {
+    pub fn new(id: &'static str, behaviour: Behaviour) -> Arc<Self> {
+        Arc::new(Self {
+            id,
+            behaviour,
+            calls: AtomicUsize::new(0),
+            chunks: Arc::new(AtomicUsize::new(0)),
+            gate: Arc::new(Semaphore::new(0)),
+            dropped: Arc::new(Notify::new()),
+        })
+    }
+
+    /// A registry with mock_tone and this double.
+    pub fn registry(self: &Arc<Self>) -> Registry {
+        let mut r = Registry::build(&tts_providers::ProvidersConfig::default());
+        r.insert(self.clone());
+        r
+    }
+}
+
+/// A 100 ms chunk of a quiet square-ish tone.
+fn chunk() -> AudioChunk {
+    AudioChunk::new(
+        (0..RATE / 10)
+            .map(|i| if i % 40 < 20 { 3000 } else { -3000 })
+            .collect(),
+        RATE,
+    )
+}
+
+struct OnDrop(Arc<Notify>);
+impl Drop for OnDrop {
+    fn drop(&mut self) {
+        self.0.notify_one();
+    }
+}
+
+impl Provider for Double {
+    fn id(&self) -> &str {
+        self.id
+    }
+
+    fn voices(&self) -> Vec<Voice> {
+        vec![Voice::new("v1", "Double", "en-US", self.id, RATE)]
+    }
+
+    fn synthesize(&self, _request: SynthesisRequest) -> AudioStream {
+        let call = self.calls.fetch_add(1, Ordering::SeqCst);
+        let chunks = Arc::clone(&self.chunks);
+        let guard = OnDrop(Arc::clone(&self.dropped));
+        match self.behaviour {
+            Behaviour::FailFirst(n) if call < n => {
+                stream::once(async { Err(ProviderError::unavailable("engine is down")) }).boxed()
+            }
+            Behaviour::FailFirst(_) => stream::iter((0..3).map(|_| Ok(chunk()))).boxed(),
+            Behaviour::Hang => stream::pending().boxed(),
+            Behaviour::FailMidway => stream::iter(vec![
+                Ok(chunk()),
+                Ok(chunk()),
+                Err(ProviderError::internal("engine crashed")),
+            ])
+            .boxed(),
+            Behaviour::Gated => {
+                let gate = Arc::clone(&self.gate);
+                stream::once(async move {
+                    gate.acquire().await.unwrap().forget();
+                    Ok(chunk())
+                })
+                .boxed()
+            }
+            Behaviour::Endless(ms) => stream::unfold(guard, move |g| {
+                let chunks = Arc::clone(&chunks);
+                async move {
+                    tokio::time::sleep(Duration::from_millis(ms)).await;
+                    chunks.fetch_add(1, Ordering::SeqCst);
+                    Some((Ok(chunk()), g))
+                }
+            })
+            .boxed(),
+        }
+    }
+}
+
+pub fn double_body(provider: &str) -> serde_json::Value {
+    serde_json::json!({"provider": provider, "voice": "v1", "text": "hello",
+                       "target_format": "pcm16", "sample_rate_hz": RATE})
+}

@@ -1,0 +1,219 @@
+//! Plain HTTP endpoints: banner, health, voices, metrics, CORS, ws_url construction.
+
+use crate::helpers::{body, spawn_app, spawn_with};
+use serde_json::Value;
+use tts_gateway::Components;
+
+#[tokio::test]
+async fn root_and_health_answer() {
+    let app = spawn_app().await;
+    let root = app.client.get(app.url("/")).send().await.unwrap();
+    assert_eq!(root.status(), 200);
+    assert!(root.text().await.unwrap().contains("tts-gateway"));
+    let health: Value = app
+        .client
+        .get(app.url("/healthz"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health, serde_json::json!({"status": "ok"}));
+    let ready = app.client.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), 200);
+}
+
+#[tokio::test]
+async fn voices_list_the_mock_voice_with_its_formats() {
+    let app = spawn_app().await;
+    let v: Value = app
+        .client
+        .get(app.url("/v1/voices"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let voice = v["voices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["id"] == "en-US-mock-1")
+        .expect("mock voice");
+    assert_eq!(voice["name"], "Mock Tone Voice");
+    assert_eq!(voice["language"], "en-US");
+    assert_eq!(voice["provider"], "mock_tone");
+    assert_eq!(voice["sample_rate_hz"], 16000);
+    let formats: Vec<&str> = voice["supported_formats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    assert!(
+        formats.contains(&"pcm16") && formats.contains(&"wav"),
+        "{formats:?}"
+    );
+}
+
+#[tokio::test]
+async fn voice_filters_compare_canonical_languages_and_providers() {
+    let app = spawn_app().await;
+    let count = |q: &'static str| {
+        let app = &app;
+        async move {
+            let v: Value = app
+                .client
+                .get(app.url(&format!("/v1/voices?{q}")))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            v["voices"].as_array().unwrap().len()
+        }
+    };
+    assert_eq!(count("language=en-us").await, 1);
+    assert_eq!(count("language=EN").await, 1);
+    assert_eq!(count("language=fr-FR").await, 0);
+    assert_eq!(count("provider=mock_tone&language=en-US").await, 1);
+    assert_eq!(count("provider=nobody").await, 0);
+}
+
+#[tokio::test]
+async fn ws_url_follows_the_request_host_and_trusted_proxy_scheme() {
+    let app = spawn_app().await;
+    let resp = app
+        .client
+        .post(app.url("/v1/tts/sessions"))
+        .header("host", "tts.example.com:9000")
+        .header("x-forwarded-proto", "https")
+        .json(&body("hi", "pcm16", 16000))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    let v: Value = resp.json().await.unwrap();
+    let id = v["session_id"].as_str().unwrap();
+    assert!(uuid::Uuid::parse_str(id).is_ok());
+    // The peer is not a trusted proxy: its X-Forwarded-Proto is ignored.
+    assert_eq!(
+        v["ws_url"],
+        format!("ws://tts.example.com:9000/v1/tts/stream/{id}")
+    );
+
+    let proxied = spawn_with(
+        |s| s.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()],
+        Components::default(),
+    )
+    .await;
+    let v: Value = proxied
+        .client
+        .post(proxied.url("/v1/tts/sessions"))
+        .header("host", "internal:8080")
+        .header("x-forwarded-proto", "https")
+        .header("x-forwarded-host", "tts.example.com")
+        .json(&body("hi", "pcm16", 16000))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        v["ws_url"]
+            .as_str()
+            .unwrap()
+            .starts_with("wss://tts.example.com/v1/tts/stream/"),
+        "{v}"
+    );
+}
+
+#[tokio::test]
+async fn cors_allows_the_configured_origins_only() {
+    let app = spawn_app().await;
+    let preflight = |origin: &'static str| {
+        app.client
+            .request(reqwest::Method::OPTIONS, app.url("/v1/tts/sessions"))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "content-type")
+            .send()
+    };
+    let ok = preflight("http://localhost:5173").await.unwrap();
+    assert_eq!(
+        ok.headers()["access-control-allow-origin"],
+        "http://localhost:5173"
+    );
+    let other = preflight("http://evil.example").await.unwrap();
+    assert!(other.headers().get("access-control-allow-origin").is_none());
+}
+
+#[tokio::test]
+async fn every_contract_metric_is_exposed() {
+    let app = spawn_app().await;
+    let (id, _) = app.create(&body("Hi", "pcm16", 16000)).await;
+    assert!(app.stream(&id).await.is_eos());
+    let text = app.metrics().await;
+    for name in [
+        "tts_sessions_total{",
+        "tts_stream_chunks_total{",
+        "tts_stream_bytes_total{",
+        "tts_active_streams{",
+        "tts_rate_limit_max_bucket_usage{scope=\"ip\"}",
+        "tts_rate_limit_window_remaining_seconds{scope=\"ip\"}",
+        "tts_session_queue_depth ",
+        "tts_session_queue_maxsize 100",
+        "tts_session_workers_busy ",
+        "tts_session_workers_total 8",
+        "tts_session_queue_full_total ",
+        "tts_time_to_first_audio_seconds_bucket{",
+        "tts_queue_wait_seconds_bucket{",
+        "tts_synthesis_rtf_bucket{",
+        "# TYPE tts_provider_failures counter",
+        "# TYPE tts_backend_dropped_frames counter",
+        "# TYPE tts_rate_limit_hits counter",
+    ] {
+        assert!(text.contains(name), "missing {name} in:\n{text}");
+    }
+    let m = |n, l: &[(&str, &str)]| crate::helpers::metric_value(&text, n, l);
+    assert_eq!(
+        m(
+            "tts_sessions_total",
+            &[("provider", "mock_tone"), ("status", "created")]
+        ),
+        1.0
+    );
+    assert_eq!(
+        m(
+            "tts_sessions_total",
+            &[("provider", "mock_tone"), ("status", "completed")]
+        ),
+        1.0
+    );
+    assert_eq!(
+        m(
+            "tts_stream_chunks_total",
+            &[("provider", "mock_tone"), ("format", "pcm16")]
+        ),
+        2.0
+    );
+    assert_eq!(
+        m(
+            "tts_stream_bytes_total",
+            &[("provider", "mock_tone"), ("format", "pcm16")]
+        ),
+        6400.0
+    );
+    assert_eq!(m("tts_active_streams", &[("provider", "mock_tone")]), 0.0);
+}
+
+#[tokio::test]
+async fn requests_carry_a_request_id() {
+    let app = spawn_app().await;
+    let resp = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert!(resp.headers().get("x-request-id").is_some());
+}

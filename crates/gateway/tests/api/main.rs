@@ -1,0 +1,11 @@
+//! Integration tests: the real server on port 0, spoken to over HTTP and WebSocket.
+
+mod admission;
+mod doubles;
+mod file;
+mod helpers;
+mod http;
+mod rate_limit;
+mod resilience;
+mod stream;
+mod validation;

@@ -1,0 +1,131 @@
+//! Provider failures: retries before the first audio, timeouts, mid-stream failures and
+//! the circuit breaker.
+
+use crate::doubles::{double_body, Behaviour, Double};
+use crate::helpers::spawn_with;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+use tts_gateway::Components;
+
+#[tokio::test]
+async fn failures_before_the_first_audio_are_retried() {
+    let double = Double::new("flaky", Behaviour::FailFirst(2));
+    let app = spawn_with(
+        |_| {},
+        Components {
+            providers: Some(double.registry()),
+            ..Default::default()
+        },
+    )
+    .await;
+    let (id, _) = app.create(&double_body("flaky")).await;
+    let s = app.stream(&id).await;
+    assert!(s.is_eos(), "{:?}", s.last);
+    assert_eq!(s.seqs, vec![1, 2, 3]);
+    assert_eq!(double.calls.load(Ordering::SeqCst), 3);
+    assert_eq!(
+        app.metric("tts_provider_failures_total", &[("provider", "flaky")])
+            .await,
+        2.0
+    );
+}
+
+#[tokio::test]
+async fn a_silent_engine_times_out_with_an_error_frame() {
+    let double = Double::new("hang", Behaviour::Hang);
+    let app = spawn_with(
+        |s| {
+            s.first_chunk_timeout = Duration::from_millis(100);
+            s.provider_retries = 1;
+        },
+        Components {
+            providers: Some(double.registry()),
+            ..Default::default()
+        },
+    )
+    .await;
+    let (id, _) = app.create(&double_body("hang")).await;
+    let s = app.stream(&id).await;
+    assert_eq!(s.error_code(), Some(504));
+    assert_eq!(s.close_code, Some(1011));
+    assert_eq!(double.calls.load(Ordering::SeqCst), 2, "one retry");
+    assert_eq!(
+        app.metric(
+            "tts_sessions_total",
+            &[("provider", "hang"), ("status", "failed")]
+        )
+        .await,
+        1.0
+    );
+}
+
+#[tokio::test]
+async fn a_failure_after_audio_was_sent_is_not_retried() {
+    let double = Double::new("midway", Behaviour::FailMidway);
+    let app = spawn_with(
+        |_| {},
+        Components {
+            providers: Some(double.registry()),
+            ..Default::default()
+        },
+    )
+    .await;
+    let (id, _) = app.create(&double_body("midway")).await;
+    let s = app.stream(&id).await;
+    assert_eq!(
+        s.seqs,
+        vec![1, 2],
+        "audio produced before the failure is delivered"
+    );
+    assert_eq!(s.error_code(), Some(502));
+    assert_eq!(s.close_code, Some(1011));
+    assert_eq!(double.calls.load(Ordering::SeqCst), 1);
+    let file = app
+        .client
+        .get(app.url(&format!("/v1/tts/sessions/{id}/file")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(file.status(), 409);
+}
+
+#[tokio::test]
+async fn the_circuit_opens_after_repeated_failures() {
+    let double = Double::new("down", Behaviour::FailFirst(usize::MAX));
+    let app = spawn_with(
+        |s| {
+            s.provider_retries = 0;
+            s.breaker_failures = 3;
+            s.breaker_cooldown = Duration::from_secs(60);
+        },
+        Components {
+            providers: Some(double.registry()),
+            ..Default::default()
+        },
+    )
+    .await;
+    for _ in 0..3 {
+        let (id, _) = app.create(&double_body("down")).await;
+        let s = app.stream(&id).await;
+        assert_eq!(s.error_code(), Some(503));
+        assert_eq!(s.close_code, Some(1011));
+    }
+    let (id, _) = app.create(&double_body("down")).await;
+    let s = app.stream(&id).await;
+    assert_eq!(s.error_code(), Some(503));
+    assert_eq!(s.close_code, Some(1013));
+    assert!(s.last.unwrap()["message"]
+        .as_str()
+        .unwrap()
+        .contains("circuit open"));
+    assert_eq!(
+        double.calls.load(Ordering::SeqCst),
+        3,
+        "an open circuit does not call the engine"
+    );
+    assert_eq!(
+        app.metric("tts_provider_circuit_open", &[("provider", "down")])
+            .await,
+        1.0
+    );
+}

@@ -1,0 +1,239 @@
+//! The WebSocket stream: frames, audio identity, the stream-once rule, departing and slow
+//! clients, and shutdown.
+
+use crate::doubles::{double_body, Behaviour, Double};
+use crate::helpers::{body, collect, ffmpeg_decode, spawn_app, spawn_with};
+use futures::StreamExt;
+use serde_json::Value;
+use std::time::Duration;
+use tts_gateway::Components;
+use tts_providers::mock_tone::MockTone;
+
+/// The original service's algorithm, run by Python itself, as the reference.
+fn python_reference(text: &str) -> Vec<i16> {
+    const SCRIPT: &str = r#"
+import math, struct, sys
+text = sys.argv[1]; sr = 16000; out = bytearray()
+for ch in text:
+    f = 220 * 2 ** (((ord(ch) % 24) - 12) / 12)
+    for i in range(int(0.08 * sr)):
+        v = max(-1.0, min(1.0, math.sin(2 * math.pi * f * i / sr) * 0.2))
+        out += struct.pack('<h', round(v * 32767))
+    out += b'\0\0' * int(0.02 * sr)
+sys.stdout.buffer.write(out)
+"#;
+    let out = std::process::Command::new("python3")
+        .args(["-c", SCRIPT, text])
+        .output()
+        .expect("python3 runs");
+    assert!(out.status.success());
+    out.stdout
+        .chunks_exact(2)
+        .map(|b| i16::from_le_bytes([b[0], b[1]]))
+        .collect()
+}
+
+#[tokio::test]
+async fn pcm16_frames_are_numbered_100ms_chunks_identical_to_the_original() {
+    let app = spawn_app().await;
+    let text = "Hello KeyReply! é€😀";
+    let (id, ws_url) = app.create(&body(text, "pcm16", 16000)).await;
+    assert_eq!(ws_url, app.ws_url(&id));
+    let s = app.stream(&id).await;
+    assert!(s.is_eos(), "{:?}", s.last);
+    assert_eq!(s.close_code, Some(1000));
+    let n = text.chars().count() as u64;
+    assert_eq!(s.seqs, (1..=n).collect::<Vec<_>>());
+    assert_eq!(s.audio.len(), text.chars().count() * 3200);
+    let samples = s.samples();
+    assert_eq!(samples, MockTone::new().render(text));
+    assert_eq!(samples, python_reference(text));
+}
+
+#[tokio::test]
+async fn wav_stream_is_one_file_that_ffmpeg_decodes_completely() {
+    let app = spawn_app().await;
+    let text = "Streaming WAV, one header.";
+    let (id, _) = app.create(&body(text, "wav", 16000)).await;
+    let s = app.stream(&id).await;
+    assert!(s.is_eos());
+    assert_eq!(&s.audio[0..4], b"RIFF");
+    assert_eq!(
+        s.audio.windows(4).filter(|w| w == b"RIFF").count(),
+        1,
+        "one header only"
+    );
+    let decoded = ffmpeg_decode(&s.audio, &[]);
+    assert_eq!(decoded, MockTone::new().render(text));
+}
+
+#[tokio::test]
+async fn a_session_streams_once_and_unknown_sessions_are_refused() {
+    let app = spawn_app().await;
+    let (id, _) = app.create(&body("once", "pcm16", 16000)).await;
+    assert!(app.stream(&id).await.is_eos());
+    let again = app.stream(&id).await;
+    assert_eq!(again.error_code(), Some(409));
+    assert_eq!(again.close_code, Some(1008));
+    assert!(again.last.unwrap()["message"]
+        .as_str()
+        .unwrap()
+        .contains("already streamed"));
+
+    let unknown = app.stream("7d1c1f14-2a53-4a5e-9a53-4ad1d2f7a0aa").await;
+    assert_eq!(unknown.error_code(), Some(404));
+    assert!(unknown.seqs.is_empty());
+}
+
+#[tokio::test]
+async fn a_client_leaving_mid_stream_stops_synthesis_and_frees_the_worker() {
+    let double = Double::new("endless", Behaviour::Endless(5));
+    let app = spawn_with(
+        |_| {},
+        Components {
+            providers: Some(double.registry()),
+            ..Default::default()
+        },
+    )
+    .await;
+    let (id, _) = app.create(&double_body("endless")).await;
+    let (mut ws, _) = tokio_tungstenite::connect_async(app.ws_url(&id))
+        .await
+        .unwrap();
+    let first = ws.next().await.unwrap().unwrap();
+    assert!(first.to_text().unwrap().contains("\"seq\":1"));
+    drop(ws);
+    tokio::time::timeout(Duration::from_secs(10), double.dropped.notified())
+        .await
+        .expect("the engine's stream is dropped when the client leaves");
+    app.eventually("active streams back to 0", || async {
+        app.metric("tts_active_streams", &[("provider", "endless")])
+            .await
+            == 0.0
+    })
+    .await;
+    assert_eq!(app.state.admission.busy_workers(), 0);
+    let produced = double.chunks.load(std::sync::atomic::Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(
+        double.chunks.load(std::sync::atomic::Ordering::SeqCst),
+        produced,
+        "no more audio is produced"
+    );
+    let status: Value = app
+        .client
+        .get(app.url(&format!("/v1/tts/sessions/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(status["status"], "failed");
+}
+
+#[tokio::test]
+async fn a_client_that_does_not_read_is_closed_instead_of_buffered_without_bound() {
+    let double = Double::new("endless", Behaviour::Endless(0));
+    let app = spawn_with(
+        |s| {
+            s.stream_buffer_frames = 4;
+            s.slow_client_timeout = Duration::from_millis(300);
+        },
+        Components {
+            providers: Some(double.registry()),
+            ..Default::default()
+        },
+    )
+    .await;
+    let (id, _) = app.create(&double_body("endless")).await;
+    let (ws, _) = tokio_tungstenite::connect_async(app.ws_url(&id))
+        .await
+        .unwrap();
+    // Read nothing: the socket buffers fill, then the stream's own small buffer.
+    app.eventually("the slow client is dropped", || async {
+        app.metric(
+            "tts_backend_dropped_frames_total",
+            &[("provider", "endless"), ("reason", "slow_client")],
+        )
+        .await
+            > 0.0
+    })
+    .await;
+    app.eventually("active streams back to 0", || async {
+        app.metric("tts_active_streams", &[("provider", "endless")])
+            .await
+            == 0.0
+    })
+    .await;
+    tokio::time::timeout(Duration::from_secs(10), double.dropped.notified())
+        .await
+        .expect("engine stopped");
+    drop(ws);
+    let status: Value = app
+        .client
+        .get(app.url(&format!("/v1/tts/sessions/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(status["status"], "failed");
+    assert!(
+        status["error"].as_str().unwrap().contains("did not read"),
+        "{status}"
+    );
+}
+
+#[tokio::test]
+async fn shutdown_lets_running_streams_finish() {
+    let double = Double::new("gated", Behaviour::Gated);
+    let app = spawn_with(
+        |_| {},
+        Components {
+            providers: Some(double.registry()),
+            ..Default::default()
+        },
+    )
+    .await;
+    let (id, _) = app.create(&double_body("gated")).await;
+    let (ws, _) = tokio_tungstenite::connect_async(app.ws_url(&id))
+        .await
+        .unwrap();
+    app.eventually("stream holds a worker", || async {
+        app.state.admission.busy_workers() == 1
+    })
+    .await;
+    let reader = tokio::spawn(collect(ws));
+    let gate = double.gate.clone();
+    let stopping = tokio::spawn(app.shutdown());
+    gate.add_permits(1);
+    let s = reader.await.unwrap();
+    assert!(s.is_eos(), "{:?}", s.last);
+    assert_eq!(s.seqs, vec![1]);
+    stopping.await.unwrap();
+}
+
+#[tokio::test]
+async fn shutdown_ends_streams_still_running_after_the_grace_period() {
+    let double = Double::new("endless", Behaviour::Endless(10));
+    let app = spawn_with(
+        |s| s.shutdown_grace = Duration::from_millis(200),
+        Components {
+            providers: Some(double.registry()),
+            ..Default::default()
+        },
+    )
+    .await;
+    let (id, _) = app.create(&double_body("endless")).await;
+    let (mut ws, _) = tokio_tungstenite::connect_async(app.ws_url(&id))
+        .await
+        .unwrap();
+    ws.next().await.unwrap().unwrap();
+    let reader = tokio::spawn(collect(ws));
+    app.shutdown().await;
+    let s = reader.await.unwrap();
+    assert_eq!(s.error_code(), Some(503));
+    assert_eq!(s.close_code, Some(1012));
+}
