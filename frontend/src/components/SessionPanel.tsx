@@ -32,6 +32,7 @@ export function SessionPanel({ voicesState, reloadVoices, voices, voice, form, s
 
   const start = (e?: FormEvent) => {
     e?.preventDefault();
+    if (busy) return;
     if (!built.ok) {
       setShowErrors(true);
       return;

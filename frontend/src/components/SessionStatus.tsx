@@ -1,4 +1,5 @@
-// What the session is doing, said in words (aria-live), and its figures.
+// What the session is doing, said in words (aria-live), and its figures. A failure is a
+// fresh role=alert element (keyed), so screen readers announce it at once.
 
 import { describePlayback, describeStatus } from '../session/describe';
 import type { SessionSnapshot } from '../session/sessionRun';
@@ -10,6 +11,7 @@ export function SessionStatus({ snap }: { snap: SessionSnapshot }) {
   return (
     <div className="status-block">
       <p
+        key={failed ? 'alert' : 'status'}
         className={`status status-${snap.phase}`}
         role={failed ? 'alert' : 'status'}
         aria-live={failed ? 'assertive' : 'polite'}
