@@ -2,6 +2,7 @@
 
 mod admission;
 mod doubles;
+mod engines;
 mod file;
 mod helpers;
 mod http;
