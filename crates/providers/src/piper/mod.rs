@@ -306,3 +306,54 @@ async fn next_chunk(state: Option<StreamState>) -> Step {
         return Some((Ok(chunk), Some(st)));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::{BTreeMap, HashMap};
+
+    fn model(name: &str, speakers: &[(&str, i64)]) -> VoiceModel {
+        let ids: HashMap<String, Vec<i64>> = [("_", 0), ("^", 1), ("$", 2)]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), vec![v]))
+            .collect();
+        VoiceModel {
+            name: name.into(),
+            onnx_path: PathBuf::from(format!("{name}.onnx")),
+            sample_rate: 22_050,
+            espeak_voice: "en-us".into(),
+            language: "en-US".into(),
+            quality: Some("medium".into()),
+            noise_scale: 0.667,
+            length_scale: 1.0,
+            noise_w: 0.8,
+            phoneme_ids: phonemize::PhonemeIds::new(&ids, &HashMap::new()).unwrap(),
+            speakers: speakers
+                .iter()
+                .map(|(s, i)| (s.to_string(), *i))
+                .collect::<BTreeMap<_, _>>(),
+        }
+    }
+
+    #[test]
+    fn a_multi_speaker_model_lists_one_voice_per_speaker() {
+        let models = [
+            model("en_US-joe-medium", &[]),
+            model("en_US-libritts-high", &[("p1", 0), ("p2", 7)]),
+        ];
+        let voices = list_voices(&models);
+        let ids: Vec<_> = voices.iter().map(|v| v.voice.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "en_US-joe-medium",
+                "en_US-libritts-high#p1",
+                "en_US-libritts-high#p2"
+            ]
+        );
+        assert_eq!(voices[2].speaker, Some(7));
+        assert_eq!(voices[2].model, 1);
+        assert_eq!(voices[0].voice.language, "en-US");
+        assert_eq!(voices[0].voice.extra["quality"], "medium");
+    }
+}

@@ -1,0 +1,187 @@
+//! Benchmark: Piper's raw inference speed and time to first audio, and espeak's, on one
+//! core. Numbers for docs/BENCHMARKS.md; run it pinned:
+//!
+//! ```text
+//! taskset -c 1 cargo run --release -p tts-providers --example raw_inference
+//! ```
+//!
+//! "raw" = phoneme ids already made, one `Session::run` per unit, 1 intra-op thread.
+//! "stream" = the provider's stream end to end (text split, espeak phonemes, inference,
+//! PCM16), as the gateway sees it. Real-time factor = compute time / audio duration.
+//! `ORT_DYLIB_PATH` and `PIPER_VOICES_DIR` default to the repository's `.local`.
+
+use futures::StreamExt;
+use ort::session::RunOptions;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+use tts_core::{Provider, SynthesisRequest};
+use tts_providers::espeak::engine::Engine;
+use tts_providers::espeak::{EspeakConfig, EspeakProvider};
+use tts_providers::piper::model::{self, LoadedModel};
+use tts_providers::piper::{Piper, PiperConfig, FIRST_UNIT_CHARS, UNIT_CHARS};
+
+const RUNS: usize = 5;
+const ONE: &str = "The quick brown fox jumps over the lazy dog near the old stone bridge.";
+/// Its first sentence is long enough to be cut at its comma: the first unit is a clause.
+const THREE: &str = "It was a bright cold day in April, and the clocks were striking thirteen. \
+    The quick brown fox jumps over the lazy dog near the old stone bridge. \
+    Nobody in the village could remember a spring quite like this one.";
+
+fn local(var: &str, rest: &str) -> PathBuf {
+    std::env::var_os(var).map(PathBuf::from).unwrap_or_else(|| {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../.local")
+            .join(rest)
+    })
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn ms(d: f64) -> String {
+    format!("{:7.1} ms", d * 1000.0)
+}
+
+fn main() {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(0, usize::from);
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let load = load
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ");
+    println!("machine: {cpu}, {cores} core(s) available to this process, load average {load}; median of {RUNS} runs");
+
+    let engine = Engine::global(None).expect("espeak starts");
+    let config = PiperConfig {
+        voices_dir: local("PIPER_VOICES_DIR", "voices"),
+        ort_dylib_path: local("ORT_DYLIB_PATH", "lib/libonnxruntime.so"),
+        intra_op_threads: 1,
+        max_concurrent: 1,
+        ..PiperConfig::default()
+    };
+    raw_piper(&config, &engine);
+    stream(
+        "piper",
+        &Piper::start(&config, engine.clone()).expect("piper starts"),
+    );
+    stream(
+        "espeak",
+        &EspeakProvider::start(&EspeakConfig::default()).expect("espeak starts"),
+    );
+}
+
+/// Raw inference of each unit, ids prepared beforehand.
+fn raw_piper(config: &PiperConfig, engine: &Engine) {
+    let models = model::discover(&config.voices_dir).expect("a voice");
+    let m = &models[0];
+    let env = model::environment(&config.ort_dylib_path).expect("ONNX Runtime loads");
+    let started = Instant::now();
+    let mut loaded = LoadedModel::load(&env, m, 1).expect("model loads");
+    println!(
+        "\npiper raw ({}, {} Hz, intra-op threads 1): model load {}",
+        m.name,
+        m.sample_rate,
+        ms(started.elapsed().as_secs_f64())
+    );
+    let options = RunOptions::new().unwrap();
+    let scales = [m.noise_scale, m.length_scale, m.noise_w];
+    let ids_of = |text: &str| -> Vec<Vec<i64>> {
+        tts_providers::text::units(text, FIRST_UNIT_CHARS, UNIT_CHARS)
+            .iter()
+            .map(|u| {
+                let texts = u.clauses.iter().map(|c| c.text.clone()).collect();
+                let ph = engine.phonemize(&m.espeak_voice, texts).unwrap();
+                m.phoneme_ids.unit_ids(u, &ph)
+            })
+            .collect()
+    };
+    let warm = ids_of("Warm up.");
+    loaded.infer(&warm[0], scales, None, &options).unwrap();
+    for (label, text) in [("1 sentence ", ONE), ("3 sentences", THREE)] {
+        let units = ids_of(text);
+        let (mut first, mut rtf, mut audio_s) = (Vec::new(), Vec::new(), 0.0);
+        for _ in 0..RUNS {
+            let mut compute = 0.0;
+            let mut samples = 0;
+            for (i, ids) in units.iter().enumerate() {
+                let t = Instant::now();
+                let audio = loaded.infer(ids, scales, None, &options).unwrap();
+                let dt = t.elapsed().as_secs_f64();
+                if i == 0 {
+                    first.push(dt);
+                }
+                compute += dt;
+                samples += audio.len();
+            }
+            audio_s = samples as f64 / f64::from(m.sample_rate);
+            rtf.push(compute / audio_s);
+        }
+        println!(
+            "  {label}: {} units, {audio_s:5.2} s audio | first unit inference {} | RTF {:.3}",
+            units.len(),
+            ms(median(first)),
+            median(rtf)
+        );
+    }
+}
+
+/// The provider's stream: time to first chunk and to the end, per text.
+fn stream(label: &str, provider: &dyn Provider) {
+    let voice = provider
+        .voices()
+        .into_iter()
+        .find(|v| v.language == "en-US")
+        .expect("an en-US voice");
+    println!(
+        "\n{label} stream (voice {}, {} Hz):",
+        voice.id, voice.sample_rate_hz
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    for (name, text) in [("1 sentence ", ONE), ("3 sentences", THREE)] {
+        let (mut first, mut total, mut rtf, mut audio_s) =
+            (Vec::new(), Vec::new(), Vec::new(), 0.0);
+        for _ in 0..RUNS {
+            let request = SynthesisRequest {
+                text: text.into(),
+                voice: voice.id.clone(),
+                ..Default::default()
+            };
+            let (f, t, samples) = runtime.block_on(async {
+                let started = Instant::now();
+                let mut s = provider.synthesize(request);
+                let mut first = None;
+                let mut samples = 0usize;
+                while let Some(chunk) = s.next().await {
+                    let chunk = chunk.expect("audio");
+                    first.get_or_insert(started.elapsed());
+                    samples += chunk.samples.len();
+                }
+                (first.unwrap_or(Duration::ZERO), started.elapsed(), samples)
+            });
+            audio_s = samples as f64 / f64::from(voice.sample_rate_hz);
+            first.push(f.as_secs_f64());
+            total.push(t.as_secs_f64());
+            rtf.push(t.as_secs_f64() / audio_s);
+        }
+        println!(
+            "  {name}: {audio_s:5.2} s audio | first audio {} | all audio {} | RTF {:.3}",
+            ms(median(first)),
+            ms(median(total)),
+            median(rtf)
+        );
+    }
+}
