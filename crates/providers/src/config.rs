@@ -57,6 +57,16 @@ impl Default for ProvidersConfig {
 }
 
 impl ProvidersConfig {
+    /// Only `mock_tone`, no real engine: for tests that bring their own doubles and must
+    /// not depend on (or wait for) espeak, ONNX Runtime or a Coqui server.
+    pub fn mock_tone_only() -> Self {
+        let mut c = Self::default();
+        c.espeak.enabled = false;
+        c.piper.enabled = false;
+        c.coqui.enabled = false;
+        c
+    }
+
     /// Reads the providers' variables through `get` (the process environment in
     /// production, a map in tests). Unset variables take their defaults.
     pub fn from_env(get: &dyn Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
