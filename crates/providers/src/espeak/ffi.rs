@@ -79,7 +79,7 @@ pub enum EspeakError {
     Load(String),
     #[error("libespeak-ng is already initialised in this process")]
     AlreadyInitialized,
-    #[error("espeak_Initialize failed: espeak-ng-data not found (path: {0})")]
+    #[error("espeak_Initialize failed: espeak-ng-data not found ({0})")]
     Initialize(String),
     #[error("{call} failed with code {code}")]
     Call { call: &'static str, code: i32 },
@@ -144,6 +144,14 @@ impl Espeak {
     }
 
     fn open(data_path: Option<&Path>, buffer_ms: u32) -> Result<Self, EspeakError> {
+        // The library silently falls back to its default data for a path that does not
+        // exist; a configured path must mean that path.
+        if let Some(p) = data_path.filter(|p| !p.is_dir()) {
+            return Err(EspeakError::Initialize(format!(
+                "{} is not a directory",
+                p.display()
+            )));
+        }
         let mut errors = Vec::new();
         let mut lib = None;
         for name in LIBRARY_NAMES {
@@ -182,7 +190,7 @@ impl Espeak {
             )
         };
         if rate <= 0 {
-            let shown = data_path.map_or("default".into(), |p| p.display().to_string());
+            let shown = data_path.map_or("default path".into(), |p| p.display().to_string());
             return Err(EspeakError::Initialize(shown));
         }
         // SAFETY: `synth_callback` has the C signature espeak expects and never unwinds.
@@ -415,4 +423,15 @@ fn load_api(lib: &libloading::Library) -> Result<Api, EspeakError> {
         text_to_phonemes: sym!("espeak_TextToPhonemes"),
         terminate: sym!("espeak_Terminate"),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_data_path_that_does_not_exist_is_an_error() {
+        let err = Espeak::initialize(Some(Path::new("/nonexistent/espeak-ng-data")), 100);
+        assert!(matches!(err, Err(EspeakError::Initialize(_))));
+    }
 }
