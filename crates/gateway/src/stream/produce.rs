@@ -50,13 +50,6 @@ pub async fn produce(
         bitrate_kbps: r.bitrate_kbps,
         ..Default::default()
     };
-    let mut transcoder = Transcoder::new(
-        &state.codecs,
-        r.format(),
-        r.native_rate_hz,
-        r.sample_rate_hz,
-        options,
-    )?;
     let started = Instant::now();
     let mut source = tokio::select! {
         _ = cancel.cancelled() => return Err(StreamFailure::ClientGone),
@@ -68,38 +61,56 @@ pub async fn produce(
         cancel: &cancel,
         slow_after: state.settings.slow_client_timeout,
     };
+    // The encoder is made for the rate the engine really produces, known from its first
+    // chunk: a remote engine (Coqui) may differ from the rate its voice declared.
+    let mut transcoder: Option<Transcoder> = None;
+    let mut rate = r.native_rate_hz;
     let mut retained: Vec<i16> = Vec::new();
     let mut bytes = Vec::with_capacity(8192);
-    let piece = (r.native_rate_hz * PIECE_MS / 1000).max(1) as usize;
     loop {
         let chunk = tokio::select! {
             _ = cancel.cancelled() => return Err(StreamFailure::ClientGone),
             c = source.next() => c?,
         };
         let Some(chunk) = chunk else { break };
-        if chunk.sample_rate != r.native_rate_hz {
-            return Err(StreamFailure::Provider {
-                provider: r.provider.clone(),
-                error: tts_core::ProviderError::internal(format!(
-                    "engine produced {} Hz audio for a {} Hz voice",
-                    chunk.sample_rate, r.native_rate_hz
-                )),
-            });
-        }
+        let t = match transcoder.as_mut() {
+            Some(t) if chunk.sample_rate == rate => t,
+            Some(_) => {
+                return Err(StreamFailure::Provider {
+                    provider: r.provider.clone(),
+                    error: tts_core::ProviderError::internal(format!(
+                        "engine changed its sample rate mid-stream ({rate} Hz, then {} Hz)",
+                        chunk.sample_rate
+                    )),
+                })
+            }
+            None => {
+                rate = chunk.sample_rate;
+                transcoder.insert(Transcoder::new(
+                    &state.codecs,
+                    r.format(),
+                    rate,
+                    r.sample_rate_hz,
+                    options,
+                )?)
+            }
+        };
         retained.extend_from_slice(&chunk.samples);
+        let piece = (rate * PIECE_MS / 1000).max(1) as usize;
         for part in chunk.samples.chunks(piece) {
             bytes.clear();
-            transcoder.push(
-                &AudioChunk::new(part.to_vec(), chunk.sample_rate),
-                &mut bytes,
-            )?;
+            t.push(&AudioChunk::new(part.to_vec(), rate), &mut bytes)?;
             sender.send(&bytes).await?;
         }
     }
+    let mut transcoder = match transcoder {
+        Some(t) => t,
+        None => Transcoder::new(&state.codecs, r.format(), rate, r.sample_rate_hz, options)?,
+    };
     bytes.clear();
     transcoder.finish(&mut bytes)?;
     sender.send(&bytes).await?;
-    let audio_secs = retained.len() as f64 / f64::from(r.native_rate_hz.max(1));
+    let audio_secs = retained.len() as f64 / f64::from(rate.max(1));
     if audio_secs > 0.0 {
         state
             .metrics
@@ -110,7 +121,7 @@ pub async fn produce(
             .observe(started.elapsed().as_secs_f64() / audio_secs);
     }
     let audio = RetainedAudio {
-        sample_rate: r.native_rate_hz,
+        sample_rate: rate,
         samples: retained,
     };
     state.store.complete(session.id, Arc::new(audio)).await?;
@@ -125,14 +136,24 @@ pub async fn synthesize_all(
 ) -> Result<RetainedAudio, StreamFailure> {
     let r = &session.request;
     let mut source = Source::open(state, synthesis_request(session), &r.provider).await?;
-    let mut samples = Vec::new();
-    while let Some(chunk) = source.next().await? {
-        samples.extend_from_slice(&chunk.samples);
-    }
-    Ok(RetainedAudio {
+    let mut audio = RetainedAudio {
         sample_rate: r.native_rate_hz,
-        samples,
-    })
+        samples: Vec::new(),
+    };
+    while let Some(chunk) = source.next().await? {
+        if audio.samples.is_empty() {
+            audio.sample_rate = chunk.sample_rate;
+        } else if chunk.sample_rate != audio.sample_rate {
+            return Err(StreamFailure::Provider {
+                provider: r.provider.clone(),
+                error: tts_core::ProviderError::internal(
+                    "engine changed its sample rate mid-stream",
+                ),
+            });
+        }
+        audio.samples.extend_from_slice(&chunk.samples);
+    }
+    Ok(audio)
 }
 
 struct FrameSender<'a> {

@@ -23,6 +23,9 @@ pub enum Behaviour {
     Gated,
     /// A chunk every `ms` milliseconds, forever.
     Endless(u64),
+    /// Declares 16 kHz but delivers three 100 ms chunks at 24 kHz, as a remote engine
+    /// whose real rate is only known from its first WAV header may.
+    OtherRate,
 }
 
 pub struct Double {
@@ -105,6 +108,15 @@ impl Provider for Double {
                 })
                 .boxed()
             }
+            Behaviour::OtherRate => stream::iter((0..3).map(|_| {
+                Ok(AudioChunk::new(
+                    (0..2400)
+                        .map(|i| ((i as f32 * 0.2).sin() * 8000.0) as i16)
+                        .collect(),
+                    24_000,
+                ))
+            }))
+            .boxed(),
             Behaviour::Endless(ms) => stream::unfold(guard, move |g| {
                 let chunks = Arc::clone(&chunks);
                 async move {

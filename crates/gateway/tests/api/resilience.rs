@@ -129,3 +129,34 @@ async fn the_circuit_opens_after_repeated_failures() {
         1.0
     );
 }
+
+#[tokio::test]
+async fn audio_at_another_rate_than_declared_is_resampled_to_the_requested_rate() {
+    let double = Double::new("remote", Behaviour::OtherRate);
+    let app = spawn_with(
+        |_| {},
+        Components {
+            providers: Some(double.registry()),
+            ..Default::default()
+        },
+    )
+    .await;
+    let (id, _) = app.create(&double_body("remote")).await;
+    let s = app.stream(&id).await;
+    assert!(s.is_eos(), "{:?}", s.last);
+    // 0.3 s at the requested 16 kHz, give or take the resampler's edges.
+    let n = s.samples().len() as i64;
+    assert!((n - 4800).abs() <= 32, "{n} samples");
+    let file = app
+        .client
+        .get(app.url(&format!("/v1/tts/sessions/{id}/file?format=pcm16")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        file.headers()["content-type"],
+        "audio/L16;rate=16000;channels=1"
+    );
+    let len = file.bytes().await.unwrap().len() as i64 / 2;
+    assert!((len - 4800).abs() <= 32, "{len} samples in the file");
+}
