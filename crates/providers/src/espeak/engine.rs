@@ -276,8 +276,15 @@ impl Job {
 
 impl Drop for Job {
     fn drop(&mut self) {
-        // The only place a job ends, however it ends.
+        // The only place a job ends, however it ends. One that ends with sentences left
+        // and no reason given (the engine thread unwinding) must not look complete.
         self.stats.jobs_running.fetch_sub(1, Relaxed);
+        if !self.sentences.is_empty() && !self.tx.is_closed() {
+            let mut failure = self.failure.lock();
+            if failure.is_none() {
+                *failure = Some(ProviderError::internal("espeak: synthesis stopped early"));
+            }
+        }
     }
 }
 

@@ -137,7 +137,15 @@ fn work(shared: &Shared, mut sessions: Vec<LoadedModel>) {
     loop {
         let job = shared.queue.lock().recv();
         let Ok(job) = job else { return };
-        run(shared, &mut sessions, job);
+        // A panic inside ONNX Runtime's bindings fails this job (its reply is dropped,
+        // which the stream reports), not the worker: the pool keeps its size.
+        let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            run(shared, &mut sessions, job)
+        }));
+        if ran.is_err() {
+            shared.stats.failures.fetch_add(1, Relaxed);
+            tracing::error!(provider = "piper", "an inference job panicked");
+        }
     }
 }
 
@@ -166,7 +174,7 @@ fn run(shared: &Shared, sessions: &mut [LoadedModel], job: Job) {
         stats.jobs_skipped.fetch_add(1, Relaxed);
         return;
     }
-    stats.inferences_running.fetch_add(1, Relaxed);
+    let running = Running::start(stats);
     let started = Instant::now();
     let result = sessions[job.model].infer(
         &ids,
@@ -174,7 +182,7 @@ fn run(shared: &Shared, sessions: &mut [LoadedModel], job: Job) {
         job.speaker,
         &job.options,
     );
-    stats.inferences_running.fetch_sub(1, Relaxed);
+    drop(running);
     match result {
         Ok(audio) => {
             stats.units_synthesized.fetch_add(1, Relaxed);
@@ -195,5 +203,21 @@ fn run(shared: &Shared, sessions: &mut [LoadedModel], job: Job) {
                 .reply
                 .send(Err(ProviderError::internal("piper: inference failed")));
         }
+    }
+}
+
+/// Counts one running inference for as long as it lives, unwinding included.
+struct Running<'a>(&'a PiperStats);
+
+impl<'a> Running<'a> {
+    fn start(stats: &'a PiperStats) -> Self {
+        stats.inferences_running.fetch_add(1, Relaxed);
+        Self(stats)
+    }
+}
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.0.inferences_running.fetch_sub(1, Relaxed);
     }
 }
