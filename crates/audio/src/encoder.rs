@@ -4,10 +4,10 @@
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct EncoderOptions {
     /// Target bitrate for lossy codecs (mp3, opus, aac), in kbit/s; `None` = format default
-    /// (mp3 64, or 32 at 8–12 kHz; opus 32; aac 64).
+    /// (mp3 64, or 32 at 8–12 kHz; opus 24 up to 16 kHz, else 32; aac 64).
     pub bitrate_kbps: Option<u32>,
     /// Effort for lossy codecs, 0 (fastest) ..= 10 (best); `None` = a default chosen to meet
-    /// the per-core throughput targets (opus 5, mp3 3 = LAME `-q 7`). Opus uses it as its
+    /// the per-core throughput targets (opus 4, mp3 3 = LAME `-q 7`). Opus uses it as its
     /// complexity; mp3 maps it to LAME quality `10 - c`.
     pub complexity: Option<u8>,
 }
