@@ -175,9 +175,14 @@ fn is_punctuation(c: char) -> bool {
     c.is_ascii_punctuation() || Punct::of(c).is_some() || "«»“”‘’—–¿¡「」『』（）".contains(c)
 }
 
-/// Paragraphs (split at blank lines) with whitespace collapsed.
+/// Paragraphs (split at blank lines) with whitespace collapsed. Control characters
+/// (NUL included, which C engines cannot take) become spaces.
 fn paragraphs(text: &str) -> Vec<String> {
-    let normalized = text.replace("\r\n", "\n");
+    let normalized: String = text
+        .replace("\r\n", "\n")
+        .chars()
+        .map(|c| if c.is_control() && c != '\n' { ' ' } else { c })
+        .collect();
     normalized
         .split("\n\n")
         .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
@@ -313,6 +318,11 @@ mod tests {
             ["\"Really\"?", "she said.", "Then", "A heading and text"]
         );
         assert_eq!(s[0].clauses[0].punct, Some(Punct::Question));
+    }
+
+    #[test]
+    fn control_characters_become_spaces() {
+        assert_eq!(texts(&sentences("a\0b\u{7}c.\r\nd")), ["a b c.", "d"]);
     }
 
     #[test]
