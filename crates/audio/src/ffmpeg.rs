@@ -3,20 +3,23 @@
 //!
 //! Raw PCM goes in through stdin and ADTS frames come out of stdout, so the two pipes must
 //! be serviced at the same time or ffmpeg blocks on a full stdout while we block on a full
-//! stdin. Two threads per stream do that: a writer fed by a channel (so `encode` never
-//! blocks the caller) and a reader that collects output as it arrives. `encode` hands over
-//! its samples and appends whatever output has arrived by then; `finish` closes stdin and
+//! stdin. Two threads per stream do that: a writer fed by a bounded channel and a reader
+//! that collects output as it arrives. `encode` hands over its samples and appends whatever
+//! output has arrived by then; it blocks only when ffmpeg has fallen [`QUEUED_CHUNKS`]
+//! chunks behind (back-pressure instead of unbounded memory). `finish` closes stdin and
 //! drains until ffmpeg exits. Dropping the encoder kills the process.
 
 use crate::{EncodeError, Encoder, EncoderOptions};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::{self, Sender};
+use std::sync::mpsc::{self, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 const DEFAULT_KBPS: u32 = 64;
+/// Chunks that may wait for the writer thread before `encode` blocks.
+const QUEUED_CHUNKS: usize = 32;
 /// How much of ffmpeg's stderr is kept for an error message.
 const STDERR_LIMIT: usize = 4096;
 
@@ -53,7 +56,7 @@ fn io_err(what: &str, e: std::io::Error) -> EncodeError {
 /// One ffmpeg process turning PCM16 mono into AAC-LC in ADTS frames.
 pub struct FfmpegAacEncoder {
     child: Child,
-    input: Option<Sender<Vec<u8>>>,
+    input: Option<SyncSender<Vec<u8>>>,
     writer: Option<JoinHandle<std::io::Result<()>>>,
     reader: Option<JoinHandle<std::io::Result<()>>>,
     stderr: Option<JoinHandle<String>>,
@@ -95,7 +98,7 @@ impl FfmpegAacEncoder {
                 }
             };
         let output = Arc::new(Mutex::new(Vec::new()));
-        let (tx, rx) = mpsc::channel::<Vec<u8>>();
+        let (tx, rx) = mpsc::sync_channel::<Vec<u8>>(QUEUED_CHUNKS);
         let spawn = |name: &str| std::thread::Builder::new().name(name.to_string());
         let writer = spawn("ffmpeg-stdin").spawn(move || {
             let mut stdin = stdin;
@@ -119,8 +122,13 @@ impl FfmpegAacEncoder {
             }
         });
         let errors = spawn("ffmpeg-stderr").spawn(move || {
+            let mut stderr = stderr;
             let mut text = Vec::new();
-            let _ = stderr.take(STDERR_LIMIT as u64).read_to_end(&mut text);
+            let _ = (&mut stderr)
+                .take(STDERR_LIMIT as u64)
+                .read_to_end(&mut text);
+            // Keep draining past the limit: a full stderr pipe would stall ffmpeg.
+            let _ = std::io::copy(&mut stderr, &mut std::io::sink());
             String::from_utf8_lossy(&text).into_owned()
         });
         let mut encoder = Self {
