@@ -156,3 +156,48 @@ fn dropping_an_aac_stream_midway_returns_promptly() {
     }
     drop(t);
 }
+
+/// FLAC's last block may be shorter than the rest, down to one sample.
+#[test]
+fn flac_streams_with_tiny_last_blocks_decode_exactly() {
+    let codecs = Codecs::native_only();
+    for len in [1usize, 31, 513, 1023] {
+        let source = tone(16_000, len);
+        let bytes = stream(
+            &codecs,
+            AudioFormat::Flac,
+            16_000,
+            16_000,
+            &source,
+            len as u64,
+        );
+        assert_eq!(
+            decode(AudioFormat::Flac, 16_000, &bytes),
+            source,
+            "{len} samples"
+        );
+    }
+}
+
+/// A long whole-file Opus encode spans many Ogg pages (a page holds at most 255 packets'
+/// lacing values) and still decodes to exactly its length.
+#[test]
+fn a_long_opus_file_spans_many_pages_and_keeps_its_length() {
+    let codecs = Codecs::native_only();
+    let source = tone(16_000, 16_000 * 12 + 7);
+    let bytes = encode_file(
+        &codecs,
+        AudioFormat::Opus,
+        16_000,
+        16_000,
+        &source,
+        Default::default(),
+    )
+    .unwrap();
+    let pages = bytes.windows(4).filter(|w| w == b"OggS").count();
+    assert!(pages >= 4, "{pages} pages");
+    assert_eq!(
+        decode(AudioFormat::Opus, 16_000, &bytes).len(),
+        source.len() * 3
+    );
+}
