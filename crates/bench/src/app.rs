@@ -1,0 +1,174 @@
+//! The run as a whole: check the gateway is there, then a load run (warm-up, measured
+//! phase) or a slow-readers run, then the report.
+
+use crate::cli::Args;
+use crate::hold::{self, HoldPlan};
+use crate::load::{self, Progress, ProgressLine};
+use crate::monitor::{CpuWatch, RssSampler};
+use crate::procfs::Proc;
+use crate::report::{HoldRun, LoadRun};
+use crate::session::{Target, TargetOptions};
+use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// What the process should exit with.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Passed,
+    TooManyFailures,
+}
+
+/// Runs the benchmark `args` describe and prints its report. `Err` when it cannot start.
+pub async fn run(args: &Args) -> Result<Verdict, String> {
+    let hold = args.hold.is_some();
+    let target = Arc::new(Target::new(TargetOptions {
+        url: args.url.clone(),
+        body: create_body(args),
+        format: args.format.clone(),
+        verify: args.verify,
+        recv_buffer: args.rcvbuf,
+        // Many idle connections are cheap to keep but costly to fill; a busy one is fast.
+        read_buffer: if hold { 8 * 1024 } else { 128 * 1024 },
+        http_pool: args.concurrency as usize,
+    })?);
+    preflight(&target, args).await?;
+    let server = args.pid.map(Proc::Pid);
+    if let Some(Proc::Pid(pid)) = server {
+        Proc::Pid(pid)
+            .cpu_ticks()
+            .map_err(|e| format!("cannot read /proc/{pid}/stat (--pid): {e}"))?;
+    }
+    let limit = Duration::from_secs_f64(args.timeout_secs);
+
+    let ratio = if let Some(streams) = args.hold {
+        let plan = HoldPlan {
+            streams: streams as usize,
+            hold: Duration::from_secs_f64(args.hold_secs),
+            read_every: (args.hold_read_ms > 0).then(|| Duration::from_millis(args.hold_read_ms)),
+            open_concurrency: args.concurrency as usize,
+            limit,
+            settle: Duration::from_millis(args.settle_ms),
+            quiet: args.quiet,
+        };
+        let report = hold::run(&target, &plan, server).await;
+        let run = HoldRun {
+            args,
+            report: &report,
+        };
+        print(args, run.text(), run.json());
+        run.failure_ratio()
+    } else {
+        if args.warmup > 0 {
+            let progress = Arc::new(Progress::default());
+            let _line = (!args.quiet)
+                .then(|| ProgressLine::start("warm-up", args.warmup, Arc::clone(&progress)));
+            let warm = load::run(
+                &target,
+                args.warmup,
+                args.concurrency as usize,
+                limit,
+                &progress,
+            )
+            .await;
+            if warm.failed > 0 && !args.quiet {
+                eprintln!(
+                    "warm-up: {} of {} sessions failed",
+                    warm.failed,
+                    warm.sessions()
+                );
+            }
+        }
+        let progress = Arc::new(Progress::default());
+        let line = (!args.quiet)
+            .then(|| ProgressLine::start("measured", args.sessions, Arc::clone(&progress)));
+        let sampler = server.map(RssSampler::start);
+        let cpu = CpuWatch::start(server);
+        let stats = load::run(
+            &target,
+            args.sessions,
+            args.concurrency as usize,
+            limit,
+            &progress,
+        )
+        .await;
+        let cpu = cpu.stop();
+        drop(line);
+        let run = LoadRun {
+            args,
+            stats: &stats,
+            cpu,
+            rss_max: sampler.map(RssSampler::stop),
+            rss_peak_since_start: server.and_then(|p| p.peak_rss().ok()),
+        };
+        print(args, run.text(), run.json());
+        run.failure_ratio()
+    };
+    Ok(match args.failure_threshold() {
+        Some(max) if ratio > max => Verdict::TooManyFailures,
+        _ => Verdict::Passed,
+    })
+}
+
+fn print(args: &Args, text: String, json: Value) {
+    if args.json {
+        println!("{json}");
+    } else {
+        print!("{text}");
+    }
+}
+
+/// The create-session body, serialised once for every session.
+pub fn create_body(args: &Args) -> bytes::Bytes {
+    let mut body = json!({
+        "provider": args.provider,
+        "voice": args.voice,
+        "text": args.text,
+        "target_format": args.format,
+        "sample_rate_hz": args.rate,
+    });
+    if let Some(language) = &args.language {
+        body["language"] = json!(language);
+    }
+    if let Some(kbps) = args.bitrate_kbps {
+        body["bitrate_kbps"] = json!(kbps);
+    }
+    body.to_string().into()
+}
+
+/// Fails early when the gateway is not there; warns when the voice or format is not listed.
+async fn preflight(target: &Target, args: &Args) -> Result<(), String> {
+    let url = format!("{}/v1/voices", args.url.trim_end_matches('/'));
+    let response = target
+        .http()
+        .get(&url)
+        .query(&[("provider", &args.provider)])
+        .timeout(Duration::from_secs(10))
+        .send()
+        .await
+        .map_err(|e| format!("cannot reach the gateway at {}: {e}", args.url))?;
+    let status = response.status();
+    let body: Value = response
+        .json()
+        .await
+        .map_err(|e| format!("GET {url}: {status}, body is not JSON: {e}"))?;
+    let voices = body["voices"].as_array().cloned().unwrap_or_default();
+    match voices.iter().find(|v| v["id"] == args.voice.as_str()) {
+        None => eprintln!(
+            "warning: GET /v1/voices?provider={} does not list voice {:?}; sessions will likely fail",
+            args.provider, args.voice
+        ),
+        Some(voice) => {
+            let formats = voice["supported_formats"].as_array().cloned().unwrap_or_default();
+            if !formats.iter().any(|f| f == args.format.as_str()) {
+                eprintln!(
+                    "warning: voice {:?} lists formats {}; {:?} is not among them",
+                    args.voice,
+                    Value::from(formats),
+                    args.format
+                );
+            }
+        }
+    }
+    Ok(())
+}

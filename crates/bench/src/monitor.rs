@@ -1,0 +1,103 @@
+//! Watching the server (and the generator itself) while a phase runs: CPU time between
+//! two snapshots, and resident memory sampled every 50 ms.
+
+use crate::procfs::{clock_ticks_per_sec, Proc};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::task::JoinHandle;
+
+pub const RSS_SAMPLE_EVERY: Duration = Duration::from_millis(50);
+
+/// CPU used by the server (if its pid is known) and by this process since [`CpuWatch::start`].
+pub struct CpuWatch {
+    server: Option<Proc>,
+    at: Instant,
+    server_ticks: Option<u64>,
+    own_ticks: u64,
+}
+
+/// CPU time over a phase, and the wall time it spans.
+#[derive(Clone, Copy, Debug)]
+pub struct CpuUse {
+    pub wall: Duration,
+    /// `None` without `--pid`, or when the server's `/proc` entry could not be read.
+    pub server: Option<Duration>,
+    pub own: Duration,
+}
+
+impl CpuUse {
+    /// Share of one core, in percent.
+    pub fn percent(cpu: Duration, wall: Duration) -> f64 {
+        100.0 * cpu.as_secs_f64() / wall.as_secs_f64().max(1e-9)
+    }
+}
+
+fn ticks_to_duration(ticks: u64) -> Duration {
+    Duration::from_secs_f64(ticks as f64 / clock_ticks_per_sec() as f64)
+}
+
+impl CpuWatch {
+    pub fn start(server: Option<Proc>) -> Self {
+        Self {
+            server,
+            at: Instant::now(),
+            server_ticks: server.and_then(|p| p.cpu_ticks().ok()),
+            own_ticks: Proc::Current.cpu_ticks().unwrap_or(0),
+        }
+    }
+
+    pub fn stop(&self) -> CpuUse {
+        let server = match (self.server, self.server_ticks) {
+            (Some(p), Some(before)) => p
+                .cpu_ticks()
+                .ok()
+                .map(|now| ticks_to_duration(now.saturating_sub(before))),
+            _ => None,
+        };
+        let own_now = Proc::Current.cpu_ticks().unwrap_or(self.own_ticks);
+        CpuUse {
+            wall: self.at.elapsed(),
+            server,
+            own: ticks_to_duration(own_now.saturating_sub(self.own_ticks)),
+        }
+    }
+}
+
+/// Samples a process's `VmRSS` every [`RSS_SAMPLE_EVERY`] and keeps the largest value.
+pub struct RssSampler {
+    max: Arc<AtomicU64>,
+    task: JoinHandle<()>,
+}
+
+impl RssSampler {
+    pub fn start(process: Proc) -> Self {
+        let max = Arc::new(AtomicU64::new(process.rss().unwrap_or(0)));
+        let task = tokio::spawn({
+            let max = Arc::clone(&max);
+            async move {
+                let mut tick = tokio::time::interval(RSS_SAMPLE_EVERY);
+                tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+                loop {
+                    tick.tick().await;
+                    match process.rss() {
+                        Ok(rss) => max.fetch_max(rss, Ordering::Relaxed),
+                        Err(_) => return, // The process is gone.
+                    };
+                }
+            }
+        });
+        Self { max, task }
+    }
+
+    /// The largest resident size seen so far, in bytes (0 if never readable).
+    pub fn max(&self) -> u64 {
+        self.max.load(Ordering::Relaxed)
+    }
+
+    /// Stops sampling; returns the largest resident size seen, in bytes.
+    pub fn stop(self) -> u64 {
+        self.task.abort();
+        self.max()
+    }
+}

@@ -1,0 +1,121 @@
+//! What the benchmark learns about processes from Linux itself: CPU time from
+//! `/proc/PID/stat` (process totals, which include every thread), memory from
+//! `/proc/PID/status`, and the two libc calls it needs (clock ticks, open-file limit).
+//!
+//! This is the crate's only `unsafe`: two `sysconf`/`rlimit` calls with plain-data arguments.
+
+use std::io;
+
+/// Which process to read: this one, or another by pid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Proc {
+    Current,
+    Pid(u32),
+}
+
+impl Proc {
+    fn path(self, file: &str) -> String {
+        match self {
+            Proc::Current => format!("/proc/self/{file}"),
+            Proc::Pid(pid) => format!("/proc/{pid}/{file}"),
+        }
+    }
+
+    /// User + system CPU time of the whole process so far, in clock ticks.
+    pub fn cpu_ticks(self) -> io::Result<u64> {
+        let stat = std::fs::read_to_string(self.path("stat"))?;
+        parse_stat_cpu_ticks(&stat)
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "unexpected /proc stat"))
+    }
+
+    /// A `kB` line of `/proc/PID/status` (`VmRSS`, `VmHWM` …), in bytes.
+    pub fn status_bytes(self, key: &str) -> io::Result<u64> {
+        let status = std::fs::read_to_string(self.path("status"))?;
+        parse_status_kb(&status, key)
+            .map(|kb| kb * 1024)
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, format!("no {key} line")))
+    }
+
+    /// Resident memory now, in bytes.
+    pub fn rss(self) -> io::Result<u64> {
+        self.status_bytes("VmRSS")
+    }
+
+    /// The largest resident memory since the process started, in bytes.
+    pub fn peak_rss(self) -> io::Result<u64> {
+        self.status_bytes("VmHWM")
+    }
+}
+
+/// `utime + stime` (fields 14 and 15) of a `/proc/PID/stat` line. The command name in
+/// field 2 may contain spaces and parentheses, so counting starts after the last `)`.
+fn parse_stat_cpu_ticks(stat: &str) -> Option<u64> {
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let mut fields = rest.split_ascii_whitespace();
+    // After the name: state is field 3, so utime (14) is the 12th field here.
+    let utime: u64 = fields.nth(11)?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    Some(utime + stime)
+}
+
+fn parse_status_kb(status: &str, key: &str) -> Option<u64> {
+    status.lines().find_map(|line| {
+        let value = line.strip_prefix(key)?.strip_prefix(':')?;
+        value.split_ascii_whitespace().next()?.parse().ok()
+    })
+}
+
+/// Clock ticks per second, the unit of `/proc/PID/stat` CPU times (100 almost everywhere).
+pub fn clock_ticks_per_sec() -> u64 {
+    // SAFETY: sysconf takes a constant and reads a system value; no memory is shared.
+    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    u64::try_from(ticks).ok().filter(|&t| t > 0).unwrap_or(100)
+}
+
+/// Raises this process's open-file limit to its hard limit (every session holds two
+/// sockets, and `--hold` holds a thousand); returns the limit now in force.
+pub fn raise_open_file_limit() -> io::Result<u64> {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: `limit` is a valid, writable rlimit that outlives the call.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    if limit.rlim_cur < limit.rlim_max {
+        limit.rlim_cur = limit.rlim_max;
+        // SAFETY: `limit` is a valid rlimit that outlives the call; the kernel only reads it.
+        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(limit.rlim_cur)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpu_ticks_are_utime_plus_stime_even_with_odd_process_names() {
+        let stat = "4242 (tts gw (x)) S 1 4242 4242 0 -1 4194560 100 0 0 0 \
+                    250 36 0 0 20 0 9 0 1000 123456 789 18446744073709551615";
+        assert_eq!(parse_stat_cpu_ticks(stat), Some(286));
+    }
+
+    #[test]
+    fn status_lines_are_read_in_kilobytes() {
+        let status = "Name:\tgw\nVmHWM:\t   51200 kB\nVmRSS:\t   40960 kB\n";
+        assert_eq!(parse_status_kb(status, "VmRSS"), Some(40960));
+        assert_eq!(parse_status_kb(status, "VmHWM"), Some(51200));
+        assert_eq!(parse_status_kb(status, "VmSwap"), None);
+    }
+
+    #[test]
+    fn this_process_can_be_measured() {
+        assert!(Proc::Current.cpu_ticks().is_ok());
+        assert!(Proc::Current.rss().unwrap() > 0);
+        assert!(clock_ticks_per_sec() > 0);
+    }
+}
