@@ -54,7 +54,13 @@ impl Application {
         };
         let codecs = Codecs::detect();
         let catalog = Catalog::build(&providers, &codecs);
-        let store = parts.store.unwrap_or_else(|| {
+        let metrics = Metrics::new();
+        let redis = crate::redis_backend::from_settings(&settings, &metrics)?;
+        let (redis_store, redis_counter) = match redis {
+            Some(b) => (Some(b.store), Some(b.rate_counter)),
+            None => (None, None),
+        };
+        let store = parts.store.or(redis_store).unwrap_or_else(|| {
             Arc::new(MemoryStore::new(
                 settings.session_ttl,
                 settings.max_sessions,
@@ -63,6 +69,7 @@ impl Application {
         });
         let counter = parts
             .rate_counter
+            .or(redis_counter)
             .unwrap_or_else(|| Arc::new(MemoryRateCounter::new(settings.rate_limit_max_clients)));
         let breakers = providers
             .ids()
@@ -84,7 +91,7 @@ impl Application {
             store,
             breakers,
             providers,
-            metrics: Metrics::new(),
+            metrics,
             streams: TaskTracker::new(),
             shutdown_deadline: CancellationToken::new(),
             local_addr,

@@ -61,6 +61,15 @@ pub struct Settings {
     pub ui_dir: Option<PathBuf>,
     /// `LOG_FORMAT` (text): `json` for one JSON object per line.
     pub log_json: bool,
+    /// `REDIS_URL` (unset): `redis://[:password@]host:port[/db]` keeps sessions, their audio,
+    /// rate-limit counters and the stream-once claim in Redis, so several gateways act as
+    /// one and sessions survive a restart. Unset: all of it in this process's memory.
+    pub redis_url: Option<String>,
+    /// `REDIS_TIMEOUT_MS` (500): the longest any one Redis call may take (connecting
+    /// included) before the request answers 503.
+    pub redis_timeout: Duration,
+    /// `REDIS_KEY_PREFIX` (`tts:`): prefix of every key, so deployments can share a Redis.
+    pub redis_key_prefix: String,
     /// The engines' own variables (MOCK_TONE_ENABLED, PIPER_*, ESPEAK_*, COQUI_* …).
     pub providers: ProvidersConfig,
 }
@@ -120,6 +129,9 @@ impl Settings {
                     ))
                 }
             },
+            redis_url: redis_url(get)?,
+            redis_timeout: ms("REDIS_TIMEOUT_MS", 500)?,
+            redis_key_prefix: get("REDIS_KEY_PREFIX").unwrap_or_else(|| "tts:".into()),
             providers: ProvidersConfig::from_env(get)?,
         })
     }
@@ -204,6 +216,21 @@ fn trusted_proxies(get: &dyn Fn(&str) -> Option<String>) -> Result<Vec<IpNet>, C
         .collect()
 }
 
+/// `REDIS_URL`, checked for a scheme this build can connect with (no connection is made).
+fn redis_url(get: &dyn Fn(&str) -> Option<String>) -> Result<Option<String>, ConfigError> {
+    let Some(url) = get("REDIS_URL").filter(|u| !u.trim().is_empty()) else {
+        return Ok(None);
+    };
+    let url = url.trim().to_string();
+    redis::Client::open(url.as_str()).map_err(|e| {
+        err(
+            "REDIS_URL",
+            format!("expected redis://[:password@]host:port[/db] or redis+unix:///path: {e}"),
+        )
+    })?;
+    Ok(Some(url))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -239,6 +266,18 @@ mod tests {
         assert!(e.message.contains("nonsense"));
         let e = with(&[("MOCK_TONE_ENABLED", "maybe")]).unwrap_err();
         assert_eq!(e.var, "MOCK_TONE_ENABLED");
+    }
+
+    #[test]
+    fn redis_is_off_unless_a_url_is_given() {
+        assert_eq!(with(&[]).unwrap().redis_url, None);
+        assert_eq!(with(&[("REDIS_URL", "")]).unwrap().redis_url, None);
+        let s = with(&[("REDIS_URL", "redis://127.0.0.1:6379/0")]).unwrap();
+        assert_eq!(s.redis_url.as_deref(), Some("redis://127.0.0.1:6379/0"));
+        assert_eq!(s.redis_timeout, Duration::from_millis(500));
+        assert_eq!(s.redis_key_prefix, "tts:");
+        let e = with(&[("REDIS_URL", "http://cache:6379")]).unwrap_err();
+        assert_eq!(e.var, "REDIS_URL");
     }
 
     #[test]

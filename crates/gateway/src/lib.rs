@@ -13,6 +13,7 @@ pub mod config;
 pub mod error;
 pub mod metrics;
 pub mod rate_limit;
+pub mod redis_backend;
 pub mod routes;
 pub mod sessions;
 pub mod state;

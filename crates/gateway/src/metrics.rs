@@ -42,6 +42,22 @@ pub struct ScopeLabels {
     pub scope: &'static str,
 }
 
+/// One operation on a shared backend (`backend="redis"`; `op` from a fixed list of
+/// operations, e.g. `claim`, `rate_limit`).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct BackendLabels {
+    pub backend: &'static str,
+    pub op: &'static str,
+}
+
+/// A failed backend operation, with why (`timeout`, `connection`, `server`).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct BackendErrorLabels {
+    pub backend: &'static str,
+    pub op: &'static str,
+    pub kind: &'static str,
+}
+
 type FloatGauge = Gauge<f64, AtomicU64>;
 
 /// All series. Gauges that mirror live state (queue depth, rate-limit usage) are set from
@@ -66,6 +82,8 @@ pub struct Metrics {
     pub time_to_first_audio: Family<StreamLabels, Histogram>,
     pub queue_wait: Histogram,
     pub synthesis_rtf: Family<ProviderLabels, Histogram>,
+    pub backend_errors: Family<BackendErrorLabels, Counter>,
+    pub backend_latency: Family<BackendLabels, Histogram>,
 }
 
 fn latency_buckets() -> Histogram {
@@ -100,6 +118,8 @@ impl Metrics {
             time_to_first_audio: Family::new_with_constructor(latency_buckets),
             queue_wait: latency_buckets(),
             synthesis_rtf: Family::new_with_constructor(rtf_buckets),
+            backend_errors: Family::default(),
+            backend_latency: Family::new_with_constructor(latency_buckets),
             registry: Registry::default(),
         };
         // Counters get their `_total` suffix from the encoder.
@@ -192,6 +212,16 @@ impl Metrics {
             "tts_synthesis_rtf",
             "Synthesis real-time factor per stream: wall time / audio duration",
             m.synthesis_rtf.clone(),
+        );
+        registry.register(
+            "tts_backend_errors",
+            "Failed calls to the shared session/rate-limit backend (Redis), by operation and cause",
+            m.backend_errors.clone(),
+        );
+        registry.register(
+            "tts_backend_latency_seconds",
+            "Duration of calls to the shared session/rate-limit backend (Redis), by operation",
+            m.backend_latency.clone(),
         );
         Self { registry, ..m }
     }

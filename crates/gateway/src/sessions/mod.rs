@@ -7,7 +7,9 @@
 //! gateways share one store.
 
 mod memory;
+mod redis;
 
+pub use self::redis::RedisStore;
 pub use memory::MemoryStore;
 
 use async_trait::async_trait;
