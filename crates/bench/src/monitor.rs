@@ -15,6 +15,8 @@ pub struct CpuWatch {
     at: Instant,
     server_ticks: Option<u64>,
     own_ticks: u64,
+    server_wait_ns: Option<u64>,
+    own_wait_ns: u64,
 }
 
 /// CPU time over a phase, and the wall time it spans.
@@ -24,6 +26,10 @@ pub struct CpuUse {
     /// `None` without `--pid`, or when the server's `/proc` entry could not be read.
     pub server: Option<Duration>,
     pub own: Duration,
+    /// Time the server's threads were runnable but waited for a CPU: other processes on
+    /// its core. Large values mean the figures say more about the machine than the server.
+    pub server_waited: Option<Duration>,
+    pub own_waited: Duration,
 }
 
 impl CpuUse {
@@ -44,6 +50,8 @@ impl CpuWatch {
             at: Instant::now(),
             server_ticks: server.and_then(|p| p.cpu_ticks().ok()),
             own_ticks: Proc::Current.cpu_ticks().unwrap_or(0),
+            server_wait_ns: server.and_then(|p| p.run_queue_wait_ns().ok()),
+            own_wait_ns: Proc::Current.run_queue_wait_ns().unwrap_or(0),
         }
     }
 
@@ -55,11 +63,23 @@ impl CpuWatch {
                 .map(|now| ticks_to_duration(now.saturating_sub(before))),
             _ => None,
         };
+        let server_waited = match (self.server, self.server_wait_ns) {
+            (Some(p), Some(before)) => p
+                .run_queue_wait_ns()
+                .ok()
+                .map(|now| Duration::from_nanos(now.saturating_sub(before))),
+            _ => None,
+        };
         let own_now = Proc::Current.cpu_ticks().unwrap_or(self.own_ticks);
+        let own_wait = Proc::Current
+            .run_queue_wait_ns()
+            .unwrap_or(self.own_wait_ns);
         CpuUse {
             wall: self.at.elapsed(),
             server,
             own: ticks_to_duration(own_now.saturating_sub(self.own_ticks)),
+            server_waited,
+            own_waited: Duration::from_nanos(own_wait.saturating_sub(self.own_wait_ns)),
         }
     }
 }

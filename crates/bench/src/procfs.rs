@@ -36,6 +36,19 @@ impl Proc {
             .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, format!("no {key} line")))
     }
 
+    /// Time the process's threads spent runnable but waiting for a CPU (summed over
+    /// `/proc/PID/task/*/schedstat`): how much other work on the same core got in the way.
+    pub fn run_queue_wait_ns(self) -> io::Result<u64> {
+        let mut total = 0;
+        for task in std::fs::read_dir(self.path("task"))? {
+            // A thread may end between listing and reading; it simply no longer counts.
+            if let Ok(line) = std::fs::read_to_string(task?.path().join("schedstat")) {
+                total += parse_schedstat_wait(&line).unwrap_or(0);
+            }
+        }
+        Ok(total)
+    }
+
     /// Resident memory now, in bytes.
     pub fn rss(self) -> io::Result<u64> {
         self.status_bytes("VmRSS")
@@ -56,6 +69,11 @@ fn parse_stat_cpu_ticks(stat: &str) -> Option<u64> {
     let utime: u64 = fields.nth(11)?.parse().ok()?;
     let stime: u64 = fields.next()?.parse().ok()?;
     Some(utime + stime)
+}
+
+/// The second field of `schedstat`: nanoseconds spent waiting on a run queue.
+fn parse_schedstat_wait(line: &str) -> Option<u64> {
+    line.split_ascii_whitespace().nth(1)?.parse().ok()
 }
 
 fn parse_status_kb(status: &str, key: &str) -> Option<u64> {
@@ -113,9 +131,19 @@ mod tests {
     }
 
     #[test]
+    fn run_queue_wait_is_the_second_schedstat_field() {
+        assert_eq!(
+            parse_schedstat_wait("921514320 1127023664 826\n"),
+            Some(1127023664)
+        );
+        assert_eq!(parse_schedstat_wait(""), None);
+    }
+
+    #[test]
     fn this_process_can_be_measured() {
         assert!(Proc::Current.cpu_ticks().is_ok());
         assert!(Proc::Current.rss().unwrap() > 0);
+        assert!(Proc::Current.run_queue_wait_ns().is_ok());
         assert!(clock_ticks_per_sec() > 0);
     }
 }

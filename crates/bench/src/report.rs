@@ -198,31 +198,44 @@ impl LoadRun<'_> {
             );
             failure_lines(&mut o, &s.failures, &s.first_detail);
         }
+        let label = a
+            .pid
+            .map_or("server".to_string(), |pid| format!("server (pid {pid})"));
         match (a.pid, self.cpu.server) {
-            (Some(pid), Some(cpu)) => {
+            (Some(_), Some(cpu)) => {
                 let _ = writeln!(
                     o,
-                    "  server (pid {pid})      {:.3} ms CPU/session, {:.0} % of a core; RSS max {} during the run, VmHWM {}",
+                    "  {label:<21} {:.3} ms CPU/session, {:.0} % of a core; RSS max {} during the run, VmHWM {}",
                     self.per_session(cpu),
                     CpuUse::percent(cpu, wall),
                     self.rss_max.map_or("-".into(), |b| format!("{:.1} MiB", mib(b))),
                     self.rss_peak_since_start.map_or("-".into(), |b| format!("{:.1} MiB", mib(b))),
                 );
+                if let Some(waited) = self.cpu.server_waited {
+                    let _ = writeln!(
+                        o,
+                        "  {:<21} waited {:.0} % of the wall time for a CPU held by other processes{}",
+                        "",
+                        CpuUse::percent(waited, wall),
+                        if CpuUse::percent(waited, wall) > 5.0 { "   ← NOISY: its core was shared" } else { "" }
+                    );
+                }
             }
             (Some(pid), None) => {
-                let _ = writeln!(o, "  server (pid {pid})      /proc/{pid} could not be read");
+                let _ = writeln!(o, "  {label:<21} /proc/{pid} could not be read");
             }
             (None, _) => {
-                let _ = writeln!(o, "  server                (give --pid for CPU and memory)");
+                let _ = writeln!(o, "  {label:<21} (give --pid for CPU and memory)");
             }
         }
         let own = CpuUse::percent(self.cpu.own, wall);
         let _ = writeln!(
             o,
-            "  generator             {:.3} ms CPU/session, {:.0} % of a core over {} thread(s){}",
+            "  generator             {:.3} ms CPU/session, {:.0} % of a core over {} thread(s), waited {:.0} % for a CPU{}",
             self.per_session(self.cpu.own),
             own,
             a.threads,
+            CpuUse::percent(self.cpu.own_waited, wall),
             if own > 90.0 * a.threads as f64 {
                 "   ← SATURATED: the generator may be the limit"
             } else {
@@ -272,6 +285,7 @@ impl LoadRun<'_> {
                 "pid": pid,
                 "cpu_ms_per_session": self.cpu.server.map(|c| self.per_session(c)),
                 "cpu_percent_of_core": self.cpu.server.map(|c| CpuUse::percent(c, wall)),
+                "run_queue_wait_percent": self.cpu.server_waited.map(|w| CpuUse::percent(w, wall)),
                 "rss_max_during_run_bytes": self.rss_max,
                 "vm_hwm_bytes": self.rss_peak_since_start,
             })),
@@ -279,6 +293,7 @@ impl LoadRun<'_> {
                 "threads": a.threads,
                 "cpu_ms_per_session": self.per_session(self.cpu.own),
                 "cpu_percent_of_core": CpuUse::percent(self.cpu.own, wall),
+                "run_queue_wait_percent": CpuUse::percent(self.cpu.own_waited, wall),
             },
         })
     }
@@ -432,6 +447,7 @@ impl HoldRun<'_> {
             "cpu_secs": r.cpu.map(|c| json!({
                 "wall": c.wall.as_secs_f64(),
                 "server": c.server.map(|s| s.as_secs_f64()),
+                "server_run_queue_wait": c.server_waited.map(|w| w.as_secs_f64()),
                 "generator": c.own.as_secs_f64(),
             })),
         })
