@@ -318,6 +318,18 @@ test('a 20-session stress run completes, with counts and sparklines', async () =
   const lines = await page.$$eval('svg.sparkline polyline', (els) => els.length);
   assert(lines >= 6, `only ${lines} sparklines have data`);
   await assertNoErrorShown(page);
+  // mock_tone streams finish in milliseconds; a real voice keeps the gateway busy long
+  // enough for the sparklines to show the load.
+  const provider = ['piper', 'espeak'].find((p) => voices.some((v) => v.provider === p));
+  if (provider) {
+    const voice = voices.find((v) => v.provider === provider && v.language === 'en-US') ?? voices.find((v) => v.provider === provider);
+    await choose(page, { provider, voice: voice.id, format: 'pcm16', text: 'A longer sentence keeps the workers of the gateway busy for a while.' });
+    await page.click('button:has-text("Start stress test")');
+    await page.waitForSelector('[data-testid="stress-status"][data-phase="done"]', { timeout: 90_000 });
+    const done = await numAttr(page, 'stress-completed');
+    assert(done === 20, `${provider}: ${done} of 20 completed, ${await numAttr(page, 'stress-failed')} failed`);
+    console.log(`  ${provider} stress run: ${await page.textContent('[data-testid="stress-status"]')}`);
+  }
   await screenshot(page, 'stress.png');
   await page.close();
 });

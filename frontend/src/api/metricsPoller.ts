@@ -63,7 +63,7 @@ export class MetricsPoller {
       this.set({ error: `Backend metrics unavailable: ${describeFailure(res.failure)}` });
       return;
     }
-    const snap = summarize(parsePrometheus(res.value).samples, Date.now());
+    const snap = summarize(parsePrometheus(res.value), Date.now());
     this.set({ history: [...this.state.history, snap].slice(-HISTORY_LENGTH), error: null });
   }
 

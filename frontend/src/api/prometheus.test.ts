@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { summarize } from './backendMetrics';
-import { maxOf, parsePrometheus, sumOf } from './prometheus';
+import { isDeclared, maxOf, parsePrometheus, sumOf } from './prometheus';
 
 const SCRAPE = `# HELP tts_sessions_total Sessions by provider and status
 # TYPE tts_sessions_total counter
@@ -69,7 +69,7 @@ describe('sumOf and maxOf', () => {
 
 describe('summarize', () => {
   it('maps the contract metric names to the panel figures', () => {
-    const s = summarize(parsePrometheus(SCRAPE).samples, 1);
+    const s = summarize(parsePrometheus(SCRAPE), 1);
     expect(s).toMatchObject({
       activeStreams: 5,
       sessionsCreated: 25,
@@ -84,5 +84,30 @@ describe('summarize', () => {
       queueFullEvents: 5,
       rateLimitHits: null,
     });
+  });
+});
+
+describe('OpenMetrics-style scrapes', () => {
+  const TEXT = `# HELP tts_sessions Sessions.
+# TYPE tts_sessions counter
+# TYPE tts_active_streams gauge
+# TYPE tts_session_queue_full counter
+tts_session_queue_full_total 0
+# EOF
+`;
+  it('records declared families, with or without _total', () => {
+    const parsed = parsePrometheus(TEXT);
+    expect(parsed.invalidLines).toBe(0);
+    expect(isDeclared(parsed.declared, 'tts_sessions_total')).toBe(true);
+    expect(isDeclared(parsed.declared, 'tts_active_streams')).toBe(true);
+    expect(isDeclared(parsed.declared, 'tts_rate_limit_hits_total')).toBe(false);
+  });
+  it('reads a declared family without samples as 0, an undeclared one as unknown', () => {
+    const s = summarize(parsePrometheus(TEXT), 1);
+    expect(s.sessionsFailed).toBe(0);
+    expect(s.activeStreams).toBe(0);
+    expect(s.queueFullEvents).toBe(0);
+    expect(s.rateLimitHits).toBeNull();
+    expect(s.workersTotal).toBeNull();
   });
 });

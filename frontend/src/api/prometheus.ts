@@ -10,6 +10,8 @@ export interface Sample {
 
 export interface ParsedMetrics {
   samples: Sample[];
+  /** Metric families named by `# TYPE` lines (as written: OpenMetrics drops `_total` there). */
+  declared: Set<string>;
   /** Number of non-comment lines that could not be parsed. */
   invalidLines: number;
 }
@@ -70,10 +72,16 @@ function parseLabels(line: string, start: number): [Record<string, string>, numb
 
 export function parsePrometheus(text: string): ParsedMetrics {
   const samples: Sample[] = [];
+  const declared = new Set<string>();
   let invalidLines = 0;
   for (const raw of text.split('\n')) {
     const line = raw.trim();
-    if (line === '' || line.startsWith('#')) continue;
+    if (line.startsWith('#')) {
+      const m = /^#\s+TYPE\s+([a-zA-Z_:][a-zA-Z0-9_:]*)\s/.exec(line);
+      if (m?.[1]) declared.add(m[1]);
+      continue;
+    }
+    if (line === '') continue;
     try {
       const m = NAME.exec(line);
       if (!m) throw new Error('bad name');
@@ -88,7 +96,7 @@ export function parsePrometheus(text: string): ParsedMetrics {
       invalidLines++;
     }
   }
-  return { samples, invalidLines };
+  return { samples, declared, invalidLines };
 }
 
 function matches(sample: Sample, name: string, where: Record<string, string>): boolean {
@@ -116,4 +124,9 @@ export function maxOf(samples: Sample[], name: string, where: Record<string, str
     if (matches(s, name, where) && (best === null || s.value > best)) best = s.value;
   }
   return best;
+}
+
+/** True if a `# TYPE` line declared the family of `name` (with or without `_total`). */
+export function isDeclared(declared: ReadonlySet<string>, name: string): boolean {
+  return declared.has(name) || (name.endsWith('_total') && declared.has(name.slice(0, -'_total'.length)));
 }

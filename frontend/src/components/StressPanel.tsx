@@ -17,6 +17,8 @@ const IDLE: StressSnapshot = { phase: 'idle', stats: emptyStats(0), startedAt: n
 const NO_POLL: PollerState = { history: [], error: null, polling: false };
 /** Keep polling this long after a run, to see the gateway settle. */
 const TAIL_SECONDS = 5;
+/** /metrics sampling interval during a run. */
+const POLL_MS = 500;
 
 function clampInt(value: string, lo: number, hi: number): number | null {
   const n = Number(value);
@@ -27,7 +29,7 @@ export function StressPanel({ request }: { request: SessionRequest | null }) {
   const [total, setTotal] = useState('20');
   const [concurrency, setConcurrency] = useState('5');
   const [run, setRun] = useState<StressRun | null>(null);
-  const poller = useMemo(() => new MetricsPoller(1000), []);
+  const poller = useMemo(() => new MetricsPoller(POLL_MS), []);
   const snap = useStore(run, IDLE);
   const polled = useStore(poller, NO_POLL);
   const running = snap.phase === 'running';
@@ -123,7 +125,7 @@ export function StressPanel({ request }: { request: SessionRequest | null }) {
           Refresh
         </button>
         <span className="hint" data-testid="poll-state">
-          {polled.polling ? 'polling every second' : `${polled.history.length} samples`}
+          {polled.polling ? `polling every ${POLL_MS} ms` : `${polled.history.length} samples`}
         </span>
       </div>
       {polled.error && (
