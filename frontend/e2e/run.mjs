@@ -263,6 +263,34 @@ test('a real voice plays mp3 live while it streams', async () => {
   await page.close();
 });
 
+test('a real voice in pcm16: drops over the 2 s limit are explained, none without a limit', async () => {
+  const provider = ['piper', 'espeak'].find((p) => voices.some((v) => v.provider === p));
+  if (!provider) throw new Error('the gateway lists no piper or espeak voice');
+  const voice = voices.find((v) => v.provider === provider && v.language === 'en-US') ?? voices.find((v) => v.provider === provider);
+  const page = await openPage(context, main.base, pageErrors);
+  const text = 'This sentence is long enough to last for more than two seconds when it is spoken aloud.';
+  await choose(page, { provider, voice: voice.id, format: 'pcm16', text });
+  await startAndFinish(page);
+  await waitForPlayback(page, 0.2);
+  const drops = await numAttr(page, 'metric-playback-drops');
+  if (drops > 0) {
+    const hint = await page.textContent('[data-testid="drops-hint"]');
+    assert(hint?.includes('more than 2 s ahead'), `drops are not explained: ${hint}`);
+    await screenshot(page, 'session-drops-hint.png');
+  }
+  await page.click('details.advanced summary');
+  await page.selectOption('#max-lead', 'none');
+  await startAndFinish(page);
+  await page.waitForSelector('[data-testid="playback-state"][data-state="ended"]', { timeout: 30_000 });
+  const after = await numAttr(page, 'metric-playback-drops');
+  assert(after === 0, `${after} playback drops without a limit`);
+  const heard = Number(await attr(page, 'playback-state', 'data-position'));
+  const received = Number(await attr(page, 'waveform', 'data-seconds'));
+  assert(Math.abs(heard - received) < 0.2, `heard ${heard} s of ${received} s received`);
+  console.log(`  ${provider} pcm16: ${drops} chunks dropped at the 2 s limit; ${heard.toFixed(2)} s of ${received.toFixed(2)} s heard without a limit`);
+  await page.close();
+});
+
 test('every format mock_tone offers plays in the browser', async () => {
   const mock = voices.find((v) => v.provider === 'mock_tone');
   const page = await openPage(context, main.base, pageErrors);

@@ -7,6 +7,7 @@ import type { PlayerEvents, StreamPlayer } from './player';
 
 export class MsePlayer implements StreamPlayer {
   readonly method: string;
+  readonly leadLimitSeconds = null;
   readonly needsWaveformDecode = true;
   private readonly audio: HTMLAudioElement;
   private readonly mediaSource = new MediaSource();

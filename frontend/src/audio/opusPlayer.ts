@@ -33,6 +33,7 @@ function audioDataToMono(data: AudioData): Float32Array {
 
 export class OpusPlayer implements StreamPlayer {
   readonly method = 'WebCodecs AudioDecoder (Opus packets from Ogg pages), live';
+  readonly leadLimitSeconds = null;
   readonly needsWaveformDecode = false;
   private readonly demux = new OggDemuxer();
   private readonly scheduler: WebAudioScheduler;

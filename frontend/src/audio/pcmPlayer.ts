@@ -8,6 +8,7 @@ import { WebAudioScheduler } from './scheduler';
 export class PcmPlayer implements StreamPlayer {
   readonly method: string;
   readonly needsWaveformDecode = false;
+  readonly leadLimitSeconds: number | null;
   private decoder: SampleDecoder;
   private scheduler: WebAudioScheduler;
   private failed = false;
@@ -15,6 +16,7 @@ export class PcmPlayer implements StreamPlayer {
 
   constructor(format: string, sampleRate: number, ctx: AudioContext, maxLeadSeconds: number, private readonly events: PlayerEvents) {
     this.decoder = createSampleDecoder(format, sampleRate);
+    this.leadLimitSeconds = Number.isFinite(maxLeadSeconds) ? maxLeadSeconds : null;
     const limit = Number.isFinite(maxLeadSeconds) ? `, ${maxLeadSeconds} s lead limit` : '';
     this.method = `Web Audio, live ${format === 'pcm16' ? 'PCM' : format === 'wav' ? 'PCM from WAV' : `${format} decoded in JS`}${limit}`;
     this.scheduler = new WebAudioScheduler(ctx, maxLeadSeconds, {

@@ -23,6 +23,8 @@ export interface StreamPlayer {
   stop(): void;
   /** Seconds heard so far. */
   position(): number;
+  /** The live buffer limit in seconds if this player drops chunks over it, else null. */
+  readonly leadLimitSeconds: number | null;
   /** True if the player produces no waveform samples itself (the session decodes the file at the end). */
   readonly needsWaveformDecode: boolean;
 }

@@ -13,6 +13,7 @@ const HOLD_BACK_SECONDS = 0.1;
 
 export class ProgressivePlayer implements StreamPlayer {
   readonly method: string;
+  readonly leadLimitSeconds = null;
   readonly needsWaveformDecode = false;
   private readonly scheduler: WebAudioScheduler;
   private parts: Uint8Array[] = [];

@@ -1,7 +1,7 @@
 // What the session is doing, said in words (aria-live), and its figures. A failure is a
 // fresh role=alert element (keyed), so screen readers announce it at once.
 
-import { describePlayback, describeStatus } from '../session/describe';
+import { describeDrops, describePlayback, describeStatus } from '../session/describe';
 import type { SessionSnapshot } from '../session/sessionRun';
 import { formatBytes, formatMs } from './format';
 
@@ -24,6 +24,11 @@ export function SessionStatus({ snap }: { snap: SessionSnapshot }) {
         <span className="label">Playback:</span> {describePlayback(snap)}
         {snap.playbackMethod && <span className="method"> Method: {snap.playbackMethod}.</span>}
       </p>
+      {describeDrops(snap) && (
+        <p className="hint drops" data-testid="drops-hint">
+          {describeDrops(snap)}
+        </p>
+      )}
       <dl className="metrics" aria-label="Session metrics">
         <div>
           <dt>Bytes received</dt>

@@ -39,3 +39,17 @@ export function describePlayback(s: SessionSnapshot): string {
       return 'Not played: this browser cannot play this format.';
   }
 }
+
+/** Why audio was skipped, and what to do about it; null when nothing was skipped. */
+export function describeDrops(s: SessionSnapshot): string | null {
+  const n = s.playbackDrops;
+  if (n === 0) return null;
+  const chunks = n === 1 ? '1 chunk was' : `${n} chunks were`;
+  if (s.leadLimitSeconds !== null) {
+    return (
+      `${chunks} not played: ${n === 1 ? 'it' : 'they'} arrived more than ${s.leadLimitSeconds} s ahead of playback. ` +
+      'Raise the live buffer limit under Advanced options to hear everything.'
+    );
+  }
+  return `${chunks} not played: the player refused ${n === 1 ? 'it' : 'them'}.`;
+}

@@ -32,6 +32,8 @@ export interface SessionSnapshot {
   playback: PlaybackState | 'unsupported';
   playbackDetail: string | null;
   playbackMethod: string | null;
+  /** The live buffer limit the player drops chunks over, if any. */
+  leadLimitSeconds: number | null;
   /** Seconds heard. */
   position: number;
   failure: Failure | null;
@@ -53,6 +55,7 @@ export const IDLE: SessionSnapshot = {
   playback: 'idle',
   playbackDetail: null,
   playbackMethod: null,
+  leadLimitSeconds: null,
   position: 0,
   failure: null,
   waveformVersion: 0,
@@ -113,7 +116,12 @@ export class SessionRun {
     this.player = player;
     this.update(
       player
-        ? { sessionId: created.value.session_id, phase: 'streaming', playbackMethod: player.method }
+        ? {
+            sessionId: created.value.session_id,
+            phase: 'streaming',
+            playbackMethod: player.method,
+            leadLimitSeconds: player.leadLimitSeconds,
+          }
         : {
             sessionId: created.value.session_id,
             phase: 'streaming',
