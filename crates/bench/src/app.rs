@@ -40,6 +40,12 @@ pub async fn run(args: &Args) -> Result<Verdict, String> {
             .map_err(|e| format!("cannot read /proc/{pid}/stat (--pid): {e}"))?;
     }
     let limit = Duration::from_secs_f64(args.timeout_secs);
+    if args
+        .arrival_rate
+        .is_some_and(|r| !(r > 0.0 && r.is_finite()))
+    {
+        return Err("--arrival-rate must be a positive number of sessions per second".into());
+    }
 
     let ratio = if let Some(streams) = args.hold {
         let plan = HoldPlan {
@@ -63,14 +69,7 @@ pub async fn run(args: &Args) -> Result<Verdict, String> {
             let progress = Arc::new(Progress::default());
             let _line = (!args.quiet)
                 .then(|| ProgressLine::start("warm-up", args.warmup, Arc::clone(&progress)));
-            let warm = load::run(
-                &target,
-                args.warmup,
-                args.concurrency as usize,
-                limit,
-                &progress,
-            )
-            .await;
+            let warm = phase(&target, args, args.warmup, limit, &progress).await;
             if warm.failed > 0 && !args.quiet {
                 eprintln!(
                     "warm-up: {} of {} sessions failed",
@@ -84,14 +83,7 @@ pub async fn run(args: &Args) -> Result<Verdict, String> {
             .then(|| ProgressLine::start("measured", args.sessions, Arc::clone(&progress)));
         let sampler = server.map(RssSampler::start);
         let cpu = CpuWatch::start(server);
-        let stats = load::run(
-            &target,
-            args.sessions,
-            args.concurrency as usize,
-            limit,
-            &progress,
-        )
-        .await;
+        let stats = phase(&target, args, args.sessions, limit, &progress).await;
         let cpu = cpu.stop();
         drop(line);
         let run = LoadRun {
@@ -108,6 +100,20 @@ pub async fn run(args: &Args) -> Result<Verdict, String> {
         Some(max) if ratio > max => Verdict::TooManyFailures,
         _ => Verdict::Passed,
     })
+}
+
+async fn phase(
+    target: &Arc<Target>,
+    args: &Args,
+    sessions: u64,
+    limit: Duration,
+    progress: &Arc<Progress>,
+) -> crate::stats::Stats {
+    let concurrency = args.concurrency as usize;
+    match args.arrival_rate {
+        Some(rate) => load::run_open(target, sessions, rate, concurrency, limit, progress).await,
+        None => load::run(target, sessions, concurrency, limit, progress).await,
+    }
 }
 
 fn print(args: &Args, text: String, json: Value) {

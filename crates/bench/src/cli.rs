@@ -40,6 +40,12 @@ pub struct Args {
     #[arg(short = 'c', long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..))]
     pub concurrency: u64,
 
+    /// Open loop: start sessions at this many per second (at most --concurrency at once)
+    /// instead of starting the next as soon as one ends. Latency is then measured at a
+    /// chosen throughput; sessions that could not start on time show as start lag.
+    #[arg(long)]
+    pub arrival_rate: Option<f64>,
+
     /// Sessions run first and not counted (connections, caches and allocators warm up).
     #[arg(long, default_value_t = 200)]
     pub warmup: u64,

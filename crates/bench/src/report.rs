@@ -114,12 +114,18 @@ impl LoadRun<'_> {
     pub fn text(&self) -> String {
         let (a, s, wall) = (self.args, self.stats, self.cpu.wall);
         let mut o = String::new();
+        let shape = match a.arrival_rate {
+            Some(rate) => format!(
+                "started at {rate} per second (open loop), at most {} at once",
+                a.concurrency
+            ),
+            None => format!("at concurrency {} (closed loop)", a.concurrency),
+        };
         let _ = writeln!(
             o,
-            "tts-bench: {} sessions (after {} warm-up) at concurrency {} against {}",
+            "tts-bench: {} sessions (after {} warm-up) {shape} against {}",
             s.sessions(),
             a.warmup,
-            a.concurrency,
             a.url
         );
         let _ = writeln!(
@@ -170,6 +176,15 @@ impl LoadRun<'_> {
             opt(ms(&s.handshake, 0.5), "ms"),
             opt(ms(&s.handshake, 0.99), "ms")
         );
+        if a.arrival_rate.is_some() {
+            let _ = writeln!(
+                o,
+                "  start lag             p50 {}   p99 {}   max {}   (late starts: every slot busy, or the generator behind)",
+                opt(ms(&s.start_lag, 0.5), "ms"),
+                opt(ms(&s.start_lag, 0.99), "ms"),
+                opt(max_ms(&s.start_lag), "ms")
+            );
+        }
         let audio_secs = self.audio_secs_per_sec().map_or_else(
             || "- (give --audio-secs-per-session)".into(),
             |v| format!("{v:.0}"),
@@ -264,6 +279,7 @@ impl LoadRun<'_> {
             "bitrate_kbps": a.bitrate_kbps,
             "text_chars": a.text.chars().count(),
             "concurrency": a.concurrency,
+            "arrival_rate": a.arrival_rate,
             "warmup": a.warmup,
             "sessions": s.sessions(),
             "completed": s.completed,
@@ -274,6 +290,7 @@ impl LoadRun<'_> {
             "total_ms": lat(&s.total),
             "post_ms": lat(&s.http),
             "ws_handshake_ms": lat(&s.handshake),
+            "start_lag_ms": a.arrival_rate.map(|_| lat(&s.start_lag)),
             "frames": s.frames,
             "audio_bytes": s.audio_bytes,
             "audio_bytes_per_sec": per_sec(s.audio_bytes as f64, wall),

@@ -84,6 +84,9 @@ pub struct SessionReport {
     pub seq_gaps: u64,
     pub missing_frames: u64,
     pub failure: Option<Failed>,
+    /// Open loop only: how much later than its schedule the session started (all
+    /// `--concurrency` slots were busy, or the generator fell behind).
+    pub start_lag: Option<Duration>,
 }
 
 /// The container header `--verify` expects at the start of a stream.

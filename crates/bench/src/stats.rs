@@ -22,6 +22,8 @@ pub struct Stats {
     pub http: Histogram<u64>,
     /// Answer to the POST → WebSocket handshake done.
     pub handshake: Histogram<u64>,
+    /// Open loop only: scheduled start → actual start.
+    pub start_lag: Histogram<u64>,
     /// Audio received, failed sessions included.
     pub frames: u64,
     pub audio_bytes: u64,
@@ -41,6 +43,7 @@ impl Default for Stats {
             total: histogram(),
             http: histogram(),
             handshake: histogram(),
+            start_lag: histogram(),
             frames: 0,
             audio_bytes: 0,
             seq_gaps: 0,
@@ -61,6 +64,9 @@ impl Stats {
         self.audio_bytes += rep.audio_bytes;
         self.seq_gaps += rep.seq_gaps;
         self.missing_frames += rep.missing_frames;
+        if let Some(lag) = rep.start_lag {
+            self.start_lag.saturating_record(micros(lag));
+        }
         if let Some(http) = rep.http {
             self.http.saturating_record(micros(http));
             if let Some(hs) = rep.handshake {
@@ -94,6 +100,7 @@ impl Stats {
             (&mut self.total, &other.total),
             (&mut self.http, &other.http),
             (&mut self.handshake, &other.handshake),
+            (&mut self.start_lag, &other.start_lag),
         ] {
             mine.add(theirs).expect("histograms share their bounds");
         }

@@ -193,3 +193,15 @@ async fn slow_readers_that_keep_reading_finish_their_streams() {
     assert_eq!(report.frames, 10 * 41);
     assert!(report.failures.is_empty());
 }
+
+#[tokio::test]
+async fn an_open_loop_runs_every_session_and_measures_start_lag() {
+    let target = target(spawn_double(Behaviour::default()).await);
+    let progress = Arc::new(Progress::default());
+    let started = std::time::Instant::now();
+    let stats = load::run_open(&target, 20, 200.0, 4, Duration::from_secs(10), &progress).await;
+    assert_eq!((stats.completed, stats.failed), (20, 0));
+    assert_eq!(stats.start_lag.len(), 20);
+    // The last of 20 sessions at 200/s is due 95 ms after the first.
+    assert!(started.elapsed() >= Duration::from_millis(95));
+}
