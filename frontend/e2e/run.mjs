@@ -160,6 +160,7 @@ test('every control has a label and the status is announced', async () => {
   assert(unlabeled.length === 0, `controls without a label: ${unlabeled.join(', ')}`);
   const live = await page.$$eval('[aria-live]', (els) => els.length);
   assert(live >= 2, 'no aria-live status regions');
+  await screenshot(page, 'options-and-curl.png');
   await page.close();
 });
 
