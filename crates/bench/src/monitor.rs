@@ -26,8 +26,9 @@ pub struct CpuUse {
     /// `None` without `--pid`, or when the server's `/proc` entry could not be read.
     pub server: Option<Duration>,
     pub own: Duration,
-    /// Time the server's threads were runnable but waited for a CPU: other processes on
-    /// its core. Large values mean the figures say more about the machine than the server.
+    /// Time the server's threads were runnable but waited for a CPU, summed over threads:
+    /// other processes on its core (or its own threads taking turns). Large values mean
+    /// the figures say more about the machine than about the server.
     pub server_waited: Option<Duration>,
     pub own_waited: Duration,
 }

@@ -229,10 +229,10 @@ impl LoadRun<'_> {
                 if let Some(waited) = self.cpu.server_waited {
                     let _ = writeln!(
                         o,
-                        "  {:<21} waited {:.0} % of the wall time for a CPU held by other processes{}",
+                        "  {:<21} its threads waited {:.0} % of the wall time for a CPU (run queue){}",
                         "",
                         CpuUse::percent(waited, wall),
-                        if CpuUse::percent(waited, wall) > 5.0 { "   ← NOISY: its core was shared" } else { "" }
+                        if CpuUse::percent(waited, wall) > 5.0 { "   ← NOISY: its core was busy with other work" } else { "" }
                     );
                 }
             }
