@@ -4,9 +4,8 @@
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { MetricsPoller, type PollerState } from '../api/metricsPoller';
 import type { SessionRequest } from '../api/types';
-import { percentile } from '../stress/stats';
 import { STRESS_LIMITS, StressRun, type StressSnapshot } from '../stress/stressRun';
-import { emptyStats } from '../stress/stats';
+import { emptyStats, percentile } from '../stress/stats';
 import { BackendMetrics } from './BackendMetrics';
 import { FailureHistogram } from './FailureHistogram';
 import { Field } from './Field';
