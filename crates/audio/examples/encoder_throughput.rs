@@ -103,13 +103,14 @@ fn run_stream(codecs: &Codecs, c: &Case, samples: &[i16]) -> usize {
     bytes + out.len()
 }
 
-/// Repeats `f` until at least `min` of CPU time has passed; returns (runs, CPU, wall).
-/// The thread's CPU clock only advances at scheduler ticks, so short runs are repeated
-/// until its granularity no longer matters.
+/// Repeats `f` until `min` of CPU time (or three times that of wall time, for work done
+/// in another process) has passed; returns (runs, CPU, wall). The thread's CPU clock only
+/// advances at scheduler ticks, so short runs are repeated until its granularity no
+/// longer matters.
 fn measure(min: Duration, mut f: impl FnMut()) -> (u32, Duration, Duration) {
     let (cpu0, wall0) = (cpu_time(), Instant::now());
     let mut runs = 0;
-    while runs == 0 || cpu_time() - cpu0 < min {
+    while runs == 0 || (cpu_time() - cpu0 < min && wall0.elapsed() < 3 * min) {
         f();
         runs += 1;
     }
