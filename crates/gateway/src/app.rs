@@ -55,6 +55,7 @@ impl Application {
         let codecs = Codecs::detect();
         let catalog = Catalog::build(&providers, &codecs);
         let metrics = Metrics::new();
+        metrics.preregister(&providers.ids());
         let redis = crate::redis_backend::from_settings(&settings, &metrics)?;
         let (redis_store, redis_counter) = match redis {
             Some(b) => (Some(b.store), Some(b.rate_counter)),

@@ -233,6 +233,26 @@ impl Metrics {
         out
     }
 
+    /// Creates every per-provider series at zero, so dashboards and the web UI see
+    /// `failed 0` rather than a missing series until the first failure.
+    pub fn preregister(&self, providers: &[&str]) {
+        for &provider in providers {
+            for status in ["created", "completed", "failed"] {
+                self.sessions.get_or_create(&SessionLabels {
+                    provider: provider.to_string(),
+                    status,
+                });
+            }
+            let labels = ProviderLabels {
+                provider: provider.to_string(),
+            };
+            self.active_streams.get_or_create(&labels);
+            self.provider_failures.get_or_create(&labels);
+        }
+        self.rate_limit_hits
+            .get_or_create(&ScopeLabels { scope: "ip" });
+    }
+
     pub fn session(&self, provider: &str, status: &'static str) {
         self.sessions
             .get_or_create(&SessionLabels {

@@ -212,6 +212,20 @@ async fn every_contract_metric_is_exposed() {
 }
 
 #[tokio::test]
+async fn per_provider_series_exist_at_zero_before_any_event() {
+    let app = spawn_app().await;
+    let text = app.metrics().await;
+    for series in [
+        "tts_sessions_total{provider=\"mock_tone\",status=\"failed\"} 0",
+        "tts_active_streams{provider=\"mock_tone\"} 0",
+        "tts_provider_failures_total{provider=\"mock_tone\"} 0",
+        "tts_rate_limit_hits_total{scope=\"ip\"} 0",
+    ] {
+        assert!(text.contains(series), "missing {series} in:\n{text}");
+    }
+}
+
+#[tokio::test]
 async fn requests_carry_a_request_id() {
     let app = spawn_app().await;
     let resp = app.client.get(app.url("/healthz")).send().await.unwrap();
