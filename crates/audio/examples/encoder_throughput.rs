@@ -178,9 +178,9 @@ fn main() {
             std::hint::black_box(run_stream(&codecs, c, &session));
         });
         let per_cpu = if is_process {
-            f64::NAN
+            "n/a".to_string()
         } else {
-            f64::from(runs) / cpu.as_secs_f64()
+            format!("{:.0}", f64::from(runs) / cpu.as_secs_f64())
         };
         let per_wall = f64::from(runs) / wall.as_secs_f64();
 
@@ -189,7 +189,7 @@ fn main() {
             .complexity
             .map_or("default".to_string(), |x| x.to_string());
         println!(
-            "| {} | {} | {}→{} | {:.0} | {:.0}× | {:.0} | {:.0} |",
+            "| {} | {} | {}→{} | {:.0} | {:.0}× | {} | {:.0} |",
             c.label,
             complexity,
             c.from,

@@ -5,7 +5,7 @@
 //! be serviced at the same time or ffmpeg blocks on a full stdout while we block on a full
 //! stdin. Two threads per stream do that: a writer fed by a bounded channel and a reader
 //! that collects output as it arrives. `encode` hands over its samples and appends whatever
-//! output has arrived by then; it blocks only when ffmpeg has fallen [`QUEUED_CHUNKS`]
+//! output has arrived by then; it blocks only when ffmpeg has fallen `QUEUED_CHUNKS`
 //! chunks behind (back-pressure instead of unbounded memory). `finish` closes stdin and
 //! drains until ffmpeg exits. Dropping the encoder kills the process.
 
