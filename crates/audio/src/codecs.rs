@@ -84,6 +84,24 @@ impl Codecs {
         Ok(())
     }
 
+    /// Checks `options` for `format` at `rate` Hz without building an encoder (which for
+    /// mp3 costs LAME's set-up), so a bad bitrate is refused when the session is created
+    /// rather than when it streams. The error names the allowed values.
+    pub fn check_options(
+        &self,
+        format: AudioFormat,
+        rate: u32,
+        options: EncoderOptions,
+    ) -> Result<(), String> {
+        let checked = match format {
+            AudioFormat::Mp3 => crate::mp3::check_bitrate(rate, options).map(drop),
+            AudioFormat::Opus => crate::opus::check_bitrate(rate, options).map(drop),
+            AudioFormat::Aac => crate::ffmpeg::check_bitrate(options).map(drop),
+            _ => Ok(()),
+        };
+        checked.map_err(|e| e.to_string())
+    }
+
     /// A new streaming encoder for `format` at `rate` Hz.
     pub fn encoder(
         &self,
@@ -128,6 +146,25 @@ impl Codecs {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn options_are_checked_without_an_encoder() {
+        let c = Codecs::native_only();
+        let opts = |kbps| EncoderOptions {
+            bitrate_kbps: Some(kbps),
+            ..Default::default()
+        };
+        assert!(c.check_options(AudioFormat::Mp3, 16000, opts(64)).is_ok());
+        let e = c
+            .check_options(AudioFormat::Mp3, 16000, opts(320))
+            .unwrap_err();
+        assert!(e.contains("supported: 8, 16"), "{e}");
+        assert!(c
+            .check_options(AudioFormat::Opus, 48000, opts(600))
+            .is_err());
+        assert!(c.check_options(AudioFormat::Aac, 48000, opts(4)).is_err());
+        assert!(c.check_options(AudioFormat::Wav, 16000, opts(4)).is_ok());
+    }
 
     #[test]
     fn aac_is_listed_only_with_ffmpeg() {

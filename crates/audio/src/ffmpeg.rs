@@ -64,14 +64,20 @@ pub struct FfmpegAacEncoder {
     finished: bool,
 }
 
+/// The bitrate to use: the requested one if the aac encoder takes it, else an error.
+pub(crate) fn check_bitrate(options: EncoderOptions) -> Result<u32, EncodeError> {
+    let kbps = options.bitrate_kbps.unwrap_or(DEFAULT_KBPS);
+    if !(8..=512).contains(&kbps) {
+        return Err(EncodeError::Unsupported(format!(
+            "bitrate_kbps {kbps} is not supported for aac; supported: 8 to 512"
+        )));
+    }
+    Ok(kbps)
+}
+
 impl FfmpegAacEncoder {
     pub fn new(ffmpeg: &Path, rate: u32, options: EncoderOptions) -> Result<Self, EncodeError> {
-        let kbps = options.bitrate_kbps.unwrap_or(DEFAULT_KBPS);
-        if !(8..=512).contains(&kbps) {
-            return Err(EncodeError::Unsupported(format!(
-                "bitrate_kbps {kbps} is not supported for aac; supported: 8 to 512"
-            )));
-        }
+        let kbps = check_bitrate(options)?;
         let rate_arg = rate.to_string();
         let bitrate_arg = format!("{kbps}k");
         #[rustfmt::skip]

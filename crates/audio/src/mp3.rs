@@ -54,6 +54,25 @@ pub struct Mp3Encoder {
     tagged: bool,
 }
 
+/// The bitrate to use at `rate`: the requested one if MPEG allows it there, else an error
+/// listing those it allows.
+pub(crate) fn check_bitrate(rate: u32, options: EncoderOptions) -> Result<u32, EncodeError> {
+    let allowed = if rate >= 32_000 {
+        MPEG1_KBPS
+    } else {
+        MPEG2_KBPS
+    };
+    let kbps = options.bitrate_kbps.unwrap_or_else(|| default_kbps(rate));
+    if !allowed.contains(&kbps) {
+        let list: Vec<String> = allowed.iter().map(u32::to_string).collect();
+        return Err(EncodeError::Unsupported(format!(
+            "bitrate_kbps {kbps} is not supported for mp3 at {rate} Hz; supported: {}",
+            list.join(", ")
+        )));
+    }
+    Ok(kbps)
+}
+
 impl Mp3Encoder {
     /// `tagged` selects whole-file mode (see the module docs).
     pub fn new(rate: u32, options: EncoderOptions, tagged: bool) -> Result<Self, EncodeError> {
@@ -62,19 +81,7 @@ impl Mp3Encoder {
                 crate::rates::rate_error(tts_core::AudioFormat::Mp3, rate).unwrap_or_default(),
             ));
         }
-        let allowed = if rate >= 32_000 {
-            MPEG1_KBPS
-        } else {
-            MPEG2_KBPS
-        };
-        let kbps = options.bitrate_kbps.unwrap_or_else(|| default_kbps(rate));
-        if !allowed.contains(&kbps) {
-            let list: Vec<String> = allowed.iter().map(u32::to_string).collect();
-            return Err(EncodeError::Unsupported(format!(
-                "bitrate_kbps {kbps} is not supported for mp3 at {rate} Hz; supported: {}",
-                list.join(", ")
-            )));
-        }
+        let kbps = check_bitrate(rate, options)?;
         let codec = |e: mp3lame_encoder::BuildError| EncodeError::Codec(format!("LAME: {e:?}"));
         let mut b =
             Builder::new().ok_or_else(|| EncodeError::Codec("LAME: out of memory".into()))?;

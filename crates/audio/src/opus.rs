@@ -59,6 +59,17 @@ pub struct OggOpusEncoder {
     granule: u64,
 }
 
+/// The bitrate to use at `rate`: the requested one if Opus allows it, else an error.
+pub(crate) fn check_bitrate(rate: u32, options: EncoderOptions) -> Result<u32, EncodeError> {
+    let kbps = options.bitrate_kbps.unwrap_or_else(|| default_kbps(rate));
+    if !(6..=510).contains(&kbps) {
+        return Err(EncodeError::Unsupported(format!(
+            "bitrate_kbps {kbps} is not supported for opus; supported: 6 to 510"
+        )));
+    }
+    Ok(kbps)
+}
+
 impl OggOpusEncoder {
     pub fn new(rate: u32, options: EncoderOptions) -> Result<Self, EncodeError> {
         if !OPUS_RATES.contains(&rate) {
@@ -66,12 +77,7 @@ impl OggOpusEncoder {
                 crate::rates::rate_error(tts_core::AudioFormat::Opus, rate).unwrap_or_default(),
             ));
         }
-        let kbps = options.bitrate_kbps.unwrap_or_else(|| default_kbps(rate));
-        if !(6..=510).contains(&kbps) {
-            return Err(EncodeError::Unsupported(format!(
-                "bitrate_kbps {kbps} is not supported for opus; supported: 6 to 510"
-            )));
-        }
+        let kbps = check_bitrate(rate, options)?;
         let mut opus =
             opus::Encoder::new(rate, Channels::Mono, Application::Audio).map_err(codec)?;
         opus.set_bitrate(Bitrate::Bits(kbps as i32 * 1000))

@@ -124,6 +124,14 @@ fn check(state: &AppState, req: CreateSession) -> Result<SessionRequest, ApiErro
         .codecs
         .check(req.target_format, voice.sample_rate_hz, req.sample_rate_hz)
         .map_err(ApiError::BadRequest)?;
+    let options = tts_audio::EncoderOptions {
+        bitrate_kbps: req.bitrate_kbps,
+        ..Default::default()
+    };
+    state
+        .codecs
+        .check_options(req.target_format, req.sample_rate_hz, options)
+        .map_err(ApiError::BadRequest)?;
     Ok(SessionRequest {
         provider: req.provider,
         voice: req.voice,

@@ -97,6 +97,11 @@ async fn semantic_errors_answer_400_saying_what_to_fix() {
         (body("   \n\t ", "pcm16", 16000), "empty after trimming"),
         (body("hi", "pcm16", 4000), "sample_rate_hz"),
         (body("hi", "opus", 44100), "sample_rate_hz"),
+        (
+            json!({"provider": "mock_tone", "voice": "en-US-mock-1", "text": "hi", "target_format": "mp3",
+                "sample_rate_hz": 16000, "bitrate_kbps": 320}),
+            "bitrate_kbps 320 is not supported for mp3 at 16000 Hz",
+        ),
     ];
     for (b, needle) in cases {
         let (status, detail) = detail_of(app.post_session(&b).await).await;
