@@ -2,9 +2,10 @@
 //! phase) or a slow-readers run, then the report.
 
 use crate::cli::Args;
+use crate::gateway_metrics;
 use crate::hold::{self, HoldPlan};
 use crate::load::{self, Progress, ProgressLine};
-use crate::monitor::{CpuWatch, RssSampler};
+use crate::monitor::{CpuWatch, MaxSampler};
 use crate::procfs::Proc;
 use crate::report::{HoldRun, LoadRun};
 use crate::session::{Target, TargetOptions};
@@ -57,10 +58,13 @@ pub async fn run(args: &Args) -> Result<Verdict, String> {
             settle: Duration::from_millis(args.settle_ms),
             quiet: args.quiet,
         };
+        let before = gateway_metrics::scrape(target.http(), &args.url).await;
         let report = hold::run(&target, &plan, server).await;
+        let after = gateway_metrics::scrape(target.http(), &args.url).await;
         let run = HoldRun {
             args,
             report: &report,
+            gateway: after.zip(before).map(|(a, b)| a.since(&b)),
         };
         print(args, run.text(), run.json());
         run.failure_ratio()
@@ -81,7 +85,8 @@ pub async fn run(args: &Args) -> Result<Verdict, String> {
         let progress = Arc::new(Progress::default());
         let line = (!args.quiet)
             .then(|| ProgressLine::start("measured", args.sessions, Arc::clone(&progress)));
-        let sampler = server.map(RssSampler::start);
+        let before = gateway_metrics::scrape(target.http(), &args.url).await;
+        let sampler = server.map(MaxSampler::rss);
         let cpu = CpuWatch::start(server);
         let stats = phase(&target, args, args.sessions, limit, &progress).await;
         let cpu = cpu.stop();
@@ -90,8 +95,12 @@ pub async fn run(args: &Args) -> Result<Verdict, String> {
             args,
             stats: &stats,
             cpu,
-            rss_max: sampler.map(RssSampler::stop),
+            rss_max: sampler.map(MaxSampler::stop),
             rss_peak_since_start: server.and_then(|p| p.peak_rss().ok()),
+            gateway: gateway_metrics::scrape(target.http(), &args.url)
+                .await
+                .zip(before)
+                .map(|(a, b)| a.since(&b)),
         };
         print(args, run.text(), run.json());
         run.failure_ratio()

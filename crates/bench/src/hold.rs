@@ -7,8 +7,8 @@
 //! (error frame 408, close 1008); a slow client that keeps reading should get its `eos`.
 //! Server memory is sampled throughout, and compared with before and after.
 
-use crate::monitor::{CpuUse, CpuWatch, RssSampler};
-use crate::procfs::Proc;
+use crate::monitor::{CpuUse, CpuWatch, MaxSampler};
+use crate::procfs::{self, Proc};
 use crate::session::{Failed, Failure, SessionReport, Target};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -44,7 +44,15 @@ pub struct HoldReport {
     /// Time to create and connect every stream.
     pub open_time: Duration,
     pub memory: Option<HoldMemory>,
+    pub tcp_buffers: Option<TcpBuffers>,
     pub cpu: Option<CpuUse>,
+}
+
+/// Kernel TCP buffer memory of the whole machine (both ends of every connection), bytes.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TcpBuffers {
+    pub before: u64,
+    pub max: u64,
 }
 
 /// The server's resident memory, in bytes.
@@ -74,7 +82,9 @@ struct Ended {
 
 pub async fn run(target: &Arc<Target>, plan: &HoldPlan, server: Option<Proc>) -> HoldReport {
     let before = server.and_then(|p| p.rss().ok());
-    let sampler = server.map(RssSampler::start);
+    let sampler = server.map(MaxSampler::rss);
+    let tcp_before = procfs::tcp_buffer_bytes().ok();
+    let tcp = MaxSampler::start(procfs::tcp_buffer_bytes);
     let cpu = CpuWatch::start(server);
     let started = Instant::now();
 
@@ -129,7 +139,11 @@ pub async fn run(target: &Arc<Target>, plan: &HoldPlan, server: Option<Proc>) ->
         }
     }
     report.cpu = Some(cpu.stop());
-    let max = sampler.map(RssSampler::stop);
+    let max = sampler.map(MaxSampler::stop);
+    report.tcp_buffers = tcp_before.map(|before| TcpBuffers {
+        before,
+        max: tcp.stop(),
+    });
     tokio::time::sleep(plan.settle).await;
     if let (Some(p), Some(before), Some(max), Some(end_of_hold)) =
         (server, before, max, end_of_hold)
@@ -146,7 +160,7 @@ pub async fn run(target: &Arc<Target>, plan: &HoldPlan, server: Option<Proc>) ->
 }
 
 /// Waits out the hold, printing the server's memory every 5 s.
-async fn hold_for(plan: &HoldPlan, server: Option<Proc>, sampler: &Option<RssSampler>) {
+async fn hold_for(plan: &HoldPlan, server: Option<Proc>, sampler: &Option<MaxSampler>) {
     let until = tokio::time::Instant::now() + plan.hold;
     let mut tick = tokio::time::interval(Duration::from_secs(5));
     tick.tick().await;

@@ -9,6 +9,7 @@
 pub mod app;
 pub mod cli;
 pub mod frame;
+pub mod gateway_metrics;
 pub mod hold;
 pub mod load;
 pub mod monitor;

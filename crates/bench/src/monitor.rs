@@ -85,15 +85,22 @@ impl CpuWatch {
     }
 }
 
-/// Samples a process's `VmRSS` every [`RSS_SAMPLE_EVERY`] and keeps the largest value.
-pub struct RssSampler {
+/// Samples a value (a process's `VmRSS`, the kernel's TCP buffers …) every
+/// [`RSS_SAMPLE_EVERY`] and keeps the largest.
+pub struct MaxSampler {
     max: Arc<AtomicU64>,
     task: JoinHandle<()>,
 }
 
-impl RssSampler {
-    pub fn start(process: Proc) -> Self {
-        let max = Arc::new(AtomicU64::new(process.rss().unwrap_or(0)));
+impl MaxSampler {
+    /// Samples `VmRSS` of `process`.
+    pub fn rss(process: Proc) -> Self {
+        Self::start(move || process.rss())
+    }
+
+    /// Samples `read` until it fails (the process is gone) or the sampler is stopped.
+    pub fn start(read: impl Fn() -> std::io::Result<u64> + Send + 'static) -> Self {
+        let max = Arc::new(AtomicU64::new(read().unwrap_or(0)));
         let task = tokio::spawn({
             let max = Arc::clone(&max);
             async move {
@@ -101,9 +108,9 @@ impl RssSampler {
                 tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
                 loop {
                     tick.tick().await;
-                    match process.rss() {
-                        Ok(rss) => max.fetch_max(rss, Ordering::Relaxed),
-                        Err(_) => return, // The process is gone.
+                    match read() {
+                        Ok(v) => max.fetch_max(v, Ordering::Relaxed),
+                        Err(_) => return,
                     };
                 }
             }
@@ -111,12 +118,12 @@ impl RssSampler {
         Self { max, task }
     }
 
-    /// The largest resident size seen so far, in bytes (0 if never readable).
+    /// The largest value seen so far (0 if never readable).
     pub fn max(&self) -> u64 {
         self.max.load(Ordering::Relaxed)
     }
 
-    /// Stops sampling; returns the largest resident size seen, in bytes.
+    /// Stops sampling; returns the largest value seen.
     pub fn stop(self) -> u64 {
         self.task.abort();
         self.max()

@@ -2,7 +2,7 @@
 //! `/proc/PID/stat` (process totals, which include every thread), memory from
 //! `/proc/PID/status`, and the two libc calls it needs (clock ticks, open-file limit).
 //!
-//! This is the crate's only `unsafe`: two `sysconf`/`rlimit` calls with plain-data arguments.
+//! This is the crate's only `unsafe`: `sysconf` and `rlimit` calls with plain-data arguments.
 
 use std::io;
 
@@ -58,6 +58,29 @@ impl Proc {
     pub fn peak_rss(self) -> io::Result<u64> {
         self.status_bytes("VmHWM")
     }
+}
+
+/// Memory the kernel holds in TCP socket buffers, all sockets of the machine together
+/// (`mem` of the `TCP:` line of `/proc/net/sockstat`, in pages), in bytes. Data a slow
+/// reader has not taken yet sits here, not in the server's RSS.
+pub fn tcp_buffer_bytes() -> io::Result<u64> {
+    let sockstat = std::fs::read_to_string("/proc/net/sockstat")?;
+    parse_sockstat_tcp_pages(&sockstat)
+        .map(|pages| pages * page_size())
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "no TCP mem in sockstat"))
+}
+
+fn parse_sockstat_tcp_pages(sockstat: &str) -> Option<u64> {
+    let line = sockstat.lines().find(|l| l.starts_with("TCP:"))?;
+    let mut words = line.split_ascii_whitespace();
+    words.find(|&w| w == "mem")?;
+    words.next()?.parse().ok()
+}
+
+fn page_size() -> u64 {
+    // SAFETY: sysconf takes a constant and reads a system value; no memory is shared.
+    let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    u64::try_from(size).ok().filter(|&s| s > 0).unwrap_or(4096)
 }
 
 /// `utime + stime` (fields 14 and 15) of a `/proc/PID/stat` line. The command name in
@@ -137,6 +160,14 @@ mod tests {
             Some(1127023664)
         );
         assert_eq!(parse_schedstat_wait(""), None);
+    }
+
+    #[test]
+    fn tcp_buffer_memory_is_read_from_sockstat() {
+        let sockstat =
+            "sockets: used 25\nTCP: inuse 2 orphan 0 tw 101 alloc 2 mem 89\nUDP: inuse 0 mem 0\n";
+        assert_eq!(parse_sockstat_tcp_pages(sockstat), Some(89));
+        assert!(tcp_buffer_bytes().is_ok());
     }
 
     #[test]

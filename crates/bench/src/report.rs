@@ -1,6 +1,7 @@
 //! Turning measurements into the printed table (or one JSON object) and the summary line.
 
 use crate::cli::Args;
+use crate::gateway_metrics::GatewayCounters;
 use crate::hold::HoldReport;
 use crate::monitor::CpuUse;
 use crate::session::{bytes_per_sample, Failure};
@@ -18,6 +19,30 @@ pub struct LoadRun<'a> {
     /// Largest server `VmRSS` sampled during the phase, and its `VmHWM` after it (bytes).
     pub rss_max: Option<u64>,
     pub rss_peak_since_start: Option<u64>,
+    /// The gateway's own counters over the phase.
+    pub gateway: Option<GatewayCounters>,
+}
+
+fn gateway_line(out: &mut String, counters: Option<GatewayCounters>) {
+    if let Some(g) = counters {
+        let _ = writeln!(
+            out,
+            "  gateway /metrics      +{} completed, +{} failed, +{} queue full; frames dropped: {} slow client, {} client gone",
+            g.completed, g.failed, g.queue_full, g.dropped_slow, g.dropped_gone
+        );
+    }
+}
+
+fn gateway_json(counters: Option<GatewayCounters>) -> Value {
+    counters.map_or(Value::Null, |g| {
+        json!({
+            "completed": g.completed,
+            "failed": g.failed,
+            "queue_full": g.queue_full,
+            "dropped_frames_slow_client": g.dropped_slow,
+            "dropped_frames_client_gone": g.dropped_gone,
+        })
+    })
 }
 
 fn mib(bytes: u64) -> f64 {
@@ -298,6 +323,7 @@ impl LoadRun<'_> {
             "seq_gaps": s.seq_gaps,
             "missing_frames": s.missing_frames,
             "failures": failures_json(&s.failures, &s.first_detail),
+            "gateway_metrics": gateway_json(self.gateway),
             "server": a.pid.map(|pid| json!({
                 "pid": pid,
                 "cpu_ms_per_session": self.cpu.server.map(|c| self.per_session(c)),
@@ -320,6 +346,7 @@ impl LoadRun<'_> {
 pub struct HoldRun<'a> {
     pub args: &'a Args,
     pub report: &'a HoldReport,
+    pub gateway: Option<GatewayCounters>,
 }
 
 impl HoldRun<'_> {
@@ -396,6 +423,7 @@ impl HoldRun<'_> {
             let _ = writeln!(o, "  failures              {}", self.failed());
             failure_lines(&mut o, &r.failures, &r.first_detail);
         }
+        gateway_line(&mut o, self.gateway);
         match r.memory {
             Some(m) => {
                 let _ = writeln!(
@@ -417,6 +445,14 @@ impl HoldRun<'_> {
             None => {
                 let _ = writeln!(o, "  server                (give --pid for memory)");
             }
+        }
+        if let Some(t) = r.tcp_buffers {
+            let _ = writeln!(
+                o,
+                "  kernel TCP buffers    before {:.1} MiB   max during {:.1} MiB   (whole machine, both ends: unread audio waits here)",
+                mib(t.before),
+                mib(t.max)
+            );
         }
         if let Some(cpu) = r.cpu {
             let _ = writeln!(
@@ -454,6 +490,7 @@ impl HoldRun<'_> {
             "frames": r.frames,
             "audio_bytes": r.audio_bytes,
             "failures": failures_json(&r.failures, &r.first_detail),
+            "gateway_metrics": gateway_json(self.gateway),
             "server_rss_bytes": r.memory.map(|m| json!({
                 "before": m.before,
                 "max_during": m.max,
@@ -461,6 +498,7 @@ impl HoldRun<'_> {
                 "after": m.after,
                 "vm_hwm": m.peak_since_start,
             })),
+            "kernel_tcp_buffer_bytes": r.tcp_buffers.map(|t| json!({"before": t.before, "max_during": t.max})),
             "cpu_secs": r.cpu.map(|c| json!({
                 "wall": c.wall.as_secs_f64(),
                 "server": c.server.map(|s| s.as_secs_f64()),

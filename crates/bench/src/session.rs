@@ -18,6 +18,7 @@ use std::net::SocketAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use tokio::net::{TcpSocket, TcpStream};
+use tokio_tungstenite::tungstenite::error::{Error as WsError, ProtocolError};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
@@ -333,6 +334,12 @@ impl Stream {
     pub async fn step(&mut self, rep: &mut SessionReport) -> Option<Result<(), Failed>> {
         let msg = match self.ws.next().await {
             Some(Ok(msg)) => msg,
+            Some(Err(WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake))) => {
+                // What a client sees when the server gives up on it while its socket is
+                // full (a slow-client close whose error frame could not be delivered).
+                let why = "connection ended without a close frame";
+                return Some(Err((Failure::WsClose(1006), why.into())));
+            }
             Some(Err(e)) => return Some(Err(transport(e))),
             None => {
                 let why = "connection ended without eos, error frame or close frame";
