@@ -238,7 +238,7 @@ impl Metrics {
     pub fn preregister(&self, providers: &[&str]) {
         for &provider in providers {
             for status in ["created", "completed", "failed"] {
-                self.sessions.get_or_create(&SessionLabels {
+                let _ = self.sessions.get_or_create(&SessionLabels {
                     provider: provider.to_string(),
                     status,
                 });
@@ -246,10 +246,11 @@ impl Metrics {
             let labels = ProviderLabels {
                 provider: provider.to_string(),
             };
-            self.active_streams.get_or_create(&labels);
-            self.provider_failures.get_or_create(&labels);
+            let _ = self.active_streams.get_or_create(&labels);
+            let _ = self.provider_failures.get_or_create(&labels);
         }
-        self.rate_limit_hits
+        let _ = self
+            .rate_limit_hits
             .get_or_create(&ScopeLabels { scope: "ip" });
     }
 
