@@ -362,11 +362,15 @@ impl HoldRun<'_> {
     pub fn summary_line(&self) -> String {
         let r = self.report;
         let mut line = format!(
-            "summary: {} slow streams, {} completed, {} closed as slow (WS 408), {} other failures",
+            "summary: {} slow streams, {} completed, {} failed ({} WS 408, {} WS close 1006)",
             self.args.hold.unwrap_or(0),
             r.completed,
+            self.failed(),
             r.slow_closed(),
-            self.failed() - r.slow_closed()
+            r.failures
+                .get(&Failure::WsClose(1006))
+                .copied()
+                .unwrap_or(0)
         );
         if let Some(m) = r.memory {
             let _ = write!(
@@ -407,8 +411,9 @@ impl HoldRun<'_> {
         let _ = writeln!(o, "  completed (eos)       {}", r.completed);
         let _ = writeln!(
             o,
-            "  closed as slow        {} (error frame 408)",
-            r.slow_closed()
+            "  closed as slow        {} with error frame 408; {} ended without a close frame (WS close 1006: how a server's close looks to a client that is not reading)",
+            r.slow_closed(),
+            r.failures.get(&Failure::WsClose(1006)).copied().unwrap_or(0)
         );
         let _ = writeln!(o, "  ended during the hold {}", r.ended_during_hold);
         let _ = writeln!(
