@@ -111,6 +111,66 @@ async function waitForPlayback(page, minSeconds = 0.2) {
   assert(state !== 'failed', `playback failed: ${await page.textContent('[data-testid="playback-state"]')}`);
 }
 
+/** The jitter buffer's figures (Web Audio players only), from the "Buffered ahead" tile. */
+async function bufferFigures(page) {
+  const el = await page.$('[data-testid="metric-buffer"]');
+  if (!el) return null;
+  const n = async (name) => Number(await el.getAttribute(`data-${name}`));
+  return {
+    lead: await n('lead'),
+    pending: await n('pending'),
+    scheduled: await n('scheduled'),
+    peakLead: await n('peak-lead'),
+    peakPending: await n('peak-pending'),
+    underruns: await n('underruns'),
+    gap: await n('gap'),
+  };
+}
+
+/** Records (in the page) when playback starts and ends, by the page clock. */
+async function watchPlaybackTimes(page) {
+  await page.evaluate(() => {
+    const times = { playing: null, ended: null };
+    window.__playbackTimes = times;
+    const el = document.querySelector('[data-testid="playback-state"]');
+    new MutationObserver(() => {
+      const state = el.getAttribute('data-state');
+      if (state === 'playing' && times.playing === null) times.playing = performance.now();
+      if (state === 'ended' && times.ended === null) times.ended = performance.now();
+    }).observe(el, { attributes: true, attributeFilter: ['data-state'] });
+  });
+}
+
+/**
+ * Starts a pcm16 session with the form as it is and checks that all of it is heard: every
+ * byte received is scheduled into Web Audio gaplessly, never more than 2 s ahead, nothing is
+ * dropped, and playback lasts (by the page clock) as long as the audio.
+ */
+async function assertPlaysInFull(page, sampleRate, label) {
+  await watchPlaybackTimes(page);
+  await startAndFinish(page);
+  const bytes = await numAttr(page, 'metric-bytes');
+  const seconds = bytes / 2 / sampleRate;
+  await page.waitForSelector('[data-testid="playback-state"][data-state="ended"]', { timeout: (seconds + 15) * 1000 });
+  const drops = await numAttr(page, 'metric-playback-drops');
+  assert(drops === 0, `${label}: ${drops} playback drops`);
+  const b = await bufferFigures(page);
+  assert(b, `${label}: no jitter buffer figures`);
+  assert(Math.abs(b.scheduled - seconds) < 0.001, `${label}: ${b.scheduled} s scheduled of ${seconds} s received (${bytes} bytes at ${sampleRate} Hz)`);
+  assert(b.peakLead <= 2.0005, `${label}: ${b.peakLead} s was queued in Web Audio ahead of the clock (limit 2 s)`);
+  assert(b.underruns === 0, `${label}: ${b.underruns} underruns (${b.gap} s of silence)`);
+  assert(b.pending === 0 && b.lead === 0, `${label}: still buffered after the end: ${JSON.stringify(b)}`);
+  const heard = Number(await attr(page, 'playback-state', 'data-position'));
+  assert(Math.abs(heard - seconds) < 0.01, `${label}: heard ${heard} s of ${seconds} s`);
+  const times = await page.evaluate(() => window.__playbackTimes);
+  const wall = (times.ended - times.playing) / 1000;
+  // By the page clock, from the state changes React commits (either may be late by a frame or a timer).
+  assert(wall > seconds - 0.5 && wall < seconds + 1.5, `${label}: playback took ${wall.toFixed(2)} s for ${seconds.toFixed(2)} s of audio`);
+  await assertNoErrorShown(page);
+  assert((await page.$('[data-testid="drops-hint"]')) === null, `${label}: a drops hint is shown`);
+  return { seconds, peakPending: b.peakPending, peakLead: b.peakLead, wall };
+}
+
 async function playbackMethod(page) {
   const text = (await page.textContent('[data-testid="playback-state"]')) ?? '';
   return text.replace(/^.*Method: /s, '').replace(/\.$/, '');
@@ -208,6 +268,7 @@ test('mock_tone pcm16 plays live, and the metrics move', async () => {
   assert(chunks === 15, `expected 15 chunks, got ${chunks}`);
   assert(first > 0, 'no first-chunk latency');
   assert((await numAttr(page, 'metric-network-drops')) === 0, 'network drops on a loopback stream');
+  assert((await numAttr(page, 'metric-playback-drops')) === 0, 'playback drops');
   assert(Number(await attr(page, 'waveform', 'data-seconds')) >= 1.4, 'waveform is not drawn');
   await assertNoErrorShown(page);
   await page.waitForSelector('[data-testid="playback-state"][data-state="ended"]', { timeout: 15_000 });
@@ -264,31 +325,55 @@ test('a real voice plays mp3 live while it streams', async () => {
   await page.close();
 });
 
-test('a real voice in pcm16: drops over the 2 s limit are explained, none without a limit', async () => {
+test('mock_tone pcm16 sent all at once plays in full: 2 s in Web Audio, the rest waiting, nothing dropped', async () => {
+  const page = await openPage(context, main.base, pageErrors);
+  // 60 characters = 6 s of tones, all sent at once.
+  const text = 'abcdefghij'.repeat(6);
+  await choose(page, { provider: 'mock_tone', voice: 'en-US-mock-1', format: 'pcm16', text });
+  const r = await assertPlaysInFull(page, 16000, 'mock_tone');
+  assert(Math.abs(r.seconds - 6) < 1e-9, `expected 6 s of audio, got ${r.seconds} s`);
+  assert(r.peakPending > 3, `only ${r.peakPending} s ever waited: the test did not exercise the queue`);
+  console.log(`  mock_tone pcm16: ${r.seconds.toFixed(2)} s played in ${r.wall.toFixed(2)} s; at most ${r.peakLead.toFixed(3)} s in Web Audio, ${r.peakPending.toFixed(2)} s waiting`);
+  await page.close();
+});
+
+test('a real voice in pcm16 plays in full with the default buffer, gapless, with no drops', async () => {
   const provider = ['piper', 'espeak'].find((p) => voices.some((v) => v.provider === p));
   if (!provider) throw new Error('the gateway lists no piper or espeak voice');
   const voice = voices.find((v) => v.provider === provider && v.language === 'en-US') ?? voices.find((v) => v.provider === provider);
   const page = await openPage(context, main.base, pageErrors);
   const text = 'This sentence is long enough to last for more than two seconds when it is spoken aloud.';
   await choose(page, { provider, voice: voice.id, format: 'pcm16', text });
+  const r = await assertPlaysInFull(page, voice.sample_rate_hz, provider);
+  assert(r.seconds > 3, `only ${r.seconds} s of audio`);
+  console.log(
+    `  ${provider} pcm16: ${r.seconds.toFixed(2)} s played in ${r.wall.toFixed(2)} s, 0 drops; at most ${r.peakLead.toFixed(3)} s in Web Audio, ${r.peakPending.toFixed(2)} s waiting`,
+  );
+  await page.close();
+});
+
+test('over the live buffer limit chunks are dropped and explained; Stop clears the buffer', async () => {
+  const page = await openPage(context, main.base, pageErrors);
+  // 150 characters = 15 s of tones at once, with 10 s allowed to wait: about 3 s must go.
+  await choose(page, { provider: 'mock_tone', voice: 'en-US-mock-1', format: 'pcm16', text: 'Buffer limit test. '.repeat(8).slice(0, 150) });
+  await page.click('details.advanced summary');
+  await page.selectOption('#buffer-limit', '10');
   await startAndFinish(page);
   await waitForPlayback(page, 0.2);
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid="metric-buffer"]')?.getAttribute('data-pending')) > 0, null, { timeout: 5_000 });
   const drops = await numAttr(page, 'metric-playback-drops');
-  if (drops > 0) {
-    const hint = await page.textContent('[data-testid="drops-hint"]');
-    assert(hint?.includes('more than 2 s ahead'), `drops are not explained: ${hint}`);
-    await screenshot(page, 'session-drops-hint.png');
-  }
-  await page.click('details.advanced summary');
-  await page.selectOption('#max-lead', 'none');
-  await startAndFinish(page);
-  await page.waitForSelector('[data-testid="playback-state"][data-state="ended"]', { timeout: 30_000 });
-  const after = await numAttr(page, 'metric-playback-drops');
-  assert(after === 0, `${after} playback drops without a limit`);
-  const heard = Number(await attr(page, 'playback-state', 'data-position'));
-  const received = Number(await attr(page, 'waveform', 'data-seconds'));
-  assert(Math.abs(heard - received) < 0.2, `heard ${heard} s of ${received} s received`);
-  console.log(`  ${provider} pcm16: ${drops} chunks dropped at the 2 s limit; ${heard.toFixed(2)} s of ${received.toFixed(2)} s heard without a limit`);
+  const overflow = await numAttr(page, 'metric-playback-drops', 'data-overflow');
+  assert(drops >= 20 && drops <= 35 && overflow === drops, `${drops} drops, ${overflow} of them overflow; expected about 30`);
+  const hint = await page.textContent('[data-testid="drops-hint"]');
+  assert(hint?.includes('the live buffer was full (more than 10 s of audio waiting to play)'), `drops are not explained: ${hint}`);
+  const b = await bufferFigures(page);
+  assert(b.peakLead <= 2.0005 && b.peakPending <= 10.0005, `buffer over its limits: ${JSON.stringify(b)}`);
+  await screenshot(page, 'session-drops-hint.png');
+  await page.getByRole('form', { name: 'Synthesis request' }).getByRole('button', { name: 'Stop', exact: true }).click();
+  await page.waitForSelector('[data-testid="playback-state"][data-state="stopped"]', { timeout: 5_000 });
+  const after = await bufferFigures(page);
+  assert(after.lead === 0 && after.pending === 0, `Stop left audio buffered: ${JSON.stringify(after)}`);
+  console.log(`  10 s limit, 15 s sent at once: ${drops} chunks dropped; Stop cleared ${b.pending.toFixed(1)} s waiting`);
   await page.close();
 });
 
@@ -310,7 +395,16 @@ test('every format mock_tone offers plays in the browser', async () => {
       assert(seconds > 1.0 && seconds < 1.3, `decoded ${seconds} s of audio, expected about 1.1 s`);
       const drops = await numAttr(page, 'metric-playback-drops');
       assert(drops === 0, `${drops} playback drops`);
-      results.push(`${format}: ok, ${seconds.toFixed(2)} s via ${await playbackMethod(page)}`);
+      let exact = '';
+      if (await bufferFigures(page)) {
+        // Web Audio players know exactly what they played: 1.1 s, no codec padding (Opus is
+        // trimmed to its pre-skip and final granule position).
+        await page.waitForSelector('[data-testid="playback-state"][data-state="ended"]', { timeout: 10_000 });
+        const { scheduled } = await bufferFigures(page);
+        assert(Math.abs(scheduled - 1.1) <= 0.001, `played ${scheduled} s, expected 1.1 s`);
+        exact = ` (${scheduled.toFixed(4)} s played)`;
+      }
+      results.push(`${format}: ok, ${seconds.toFixed(2)} s${exact} via ${await playbackMethod(page)}`);
     } catch (err) {
       results.push(`${format}: ${err.message}`);
     }

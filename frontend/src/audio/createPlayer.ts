@@ -11,8 +11,8 @@ import { ProgressivePlayer } from './progressivePlayer';
 export interface PlayerOptions {
   format: string;
   sampleRate: number;
-  /** Lead limit of the live PCM jitter buffer, seconds (Infinity: none). */
-  maxLeadSeconds: number;
+  /** Live buffer limit of the PCM-like players: seconds of audio that may wait to be played before chunks are dropped (Infinity: none). */
+  maxPendingSeconds: number;
 }
 
 /** A player for the format, or null if this browser cannot play it (the stream is still measured). */
@@ -21,7 +21,7 @@ export async function createPlayer(opts: PlayerOptions, events: PlayerEvents): P
   const method = choosePlaybackMethod(opts.format, caps);
   switch (method) {
     case 'pcm':
-      return new PcmPlayer(opts.format, opts.sampleRate, audioContext(), opts.maxLeadSeconds, events);
+      return new PcmPlayer(opts.format, opts.sampleRate, audioContext(), opts.maxPendingSeconds, events);
     case 'mse':
       return new MsePlayer(MSE_TYPES[opts.format] ?? '', events);
     case 'webcodecs-opus':

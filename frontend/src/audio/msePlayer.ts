@@ -7,7 +7,7 @@ import type { PlayerEvents, StreamPlayer } from './player';
 
 export class MsePlayer implements StreamPlayer {
   readonly method: string;
-  readonly leadLimitSeconds = null;
+  readonly bufferLimitSeconds = null;
   readonly needsWaveformDecode = true;
   private readonly audio: HTMLAudioElement;
   private readonly mediaSource = new MediaSource();
@@ -53,6 +53,10 @@ export class MsePlayer implements StreamPlayer {
     URL.revokeObjectURL(this.objectUrl);
   }
 
+  buffer(): null {
+    return null;
+  }
+
   position(): number {
     return this.audio.currentTime;
   }
@@ -66,7 +70,7 @@ export class MsePlayer implements StreamPlayer {
       return;
     }
     this.sourceBuffer.addEventListener('updateend', () => this.pump());
-    this.sourceBuffer.addEventListener('error', () => this.events.onDrop(1));
+    this.sourceBuffer.addEventListener('error', () => this.events.onDrop(1, 'refused'));
     this.pump();
   }
 
@@ -79,7 +83,7 @@ export class MsePlayer implements StreamPlayer {
         sb.appendBuffer(next as Uint8Array<ArrayBuffer>);
       } catch {
         // QuotaExceeded or a decode error: the chunk is lost for playback.
-        this.events.onDrop(1);
+        this.events.onDrop(1, 'refused');
         queueMicrotask(() => this.pump());
         return;
       }

@@ -59,6 +59,14 @@ describe('OggDemuxer', () => {
     expect(seen).toEqual([20, 5, 6]);
   });
 
+  it('marks the packets of the last page', () => {
+    const packets = new OggDemuxer().push(concat(page(bytes(5, 1), [5], 0, 960), page(bytes(5, 2), [5], 0x04, 1500)));
+    expect(packets.map((p) => [p.eos, p.granule])).toEqual([
+      [false, 960],
+      [true, 1500],
+    ]);
+  });
+
   it('resynchronises after garbage', () => {
     const d = new OggDemuxer();
     const packets = d.push(concat(new Uint8Array([1, 2, 3]), page(bytes(4, 9), [4])));

@@ -7,6 +7,8 @@ export interface OggPacket {
   /** Granule position of the page on which this packet ends (-1 if none). */
   granule: number;
   serial: number;
+  /** The packet ends on the stream's last page (end-of-stream flag). */
+  eos: boolean;
 }
 
 const HEADER = 27;
@@ -48,7 +50,7 @@ export class OggDemuxer {
         this.partial.push(joined.slice(pos, pos + len));
         pos += len;
         if (len < 255) {
-          packets.push({ data: concat(this.partial), granule, serial });
+          packets.push({ data: concat(this.partial), granule, serial, eos: (headerType & 0x04) !== 0 });
           this.partial = [];
         }
       }

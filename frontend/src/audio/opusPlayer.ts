@@ -1,12 +1,15 @@
 // Live player for Ogg Opus. Chromium's MediaSource does not take Ogg, so the Ogg pages are
 // demuxed here and each Opus packet goes to a WebCodecs AudioDecoder as it arrives; the
-// decoded frames are queued in the Web Audio scheduler without a lead limit (they are a
-// file being played, not a live feed to keep close to the edge). Needs WebCodecs (a secure
-// context: https or localhost); `createPlayer` falls back to ProgressivePlayer without it.
+// decoded frames are trimmed to the stream's real extent (pre-skip at the start, the final
+// granule position at the end: `opusTrim.ts`) and queued in the Web Audio jitter buffer
+// without a bound on what waits (they are a file being played, not a live feed to keep close
+// to the edge). Needs WebCodecs (a secure context: https or localhost); `createPlayer` falls
+// back to ProgressivePlayer without it.
 
-import { OggDemuxer, isOpusTags, opusPacketSamples, parseOpusHead } from './ogg';
+import { OggDemuxer, isOpusTags, opusPacketSamples, parseOpusHead, type OggPacket } from './ogg';
+import { OpusTrimmer } from './opusTrim';
 import type { PlayerEvents, StreamPlayer } from './player';
-import { WebAudioScheduler } from './scheduler';
+import { WebAudioScheduler, type BufferState } from './scheduler';
 
 export const OPUS_DECODER_CONFIG = { codec: 'opus', sampleRate: 48000, numberOfChannels: 1 } as const;
 
@@ -33,26 +36,32 @@ function audioDataToMono(data: AudioData): Float32Array {
 
 export class OpusPlayer implements StreamPlayer {
   readonly method = 'WebCodecs AudioDecoder (Opus packets from Ogg pages), live';
-  readonly leadLimitSeconds = null;
+  readonly bufferLimitSeconds = null;
   readonly needsWaveformDecode = false;
   private readonly demux = new OggDemuxer();
   private readonly scheduler: WebAudioScheduler;
   private decoder: AudioDecoder | null = null;
+  private trimmer: OpusTrimmer | null = null;
   private samples48k = 0;
   private failed = false;
   private stopped = false;
 
   constructor(ctx: AudioContext, private readonly events: PlayerEvents) {
-    this.scheduler = new WebAudioScheduler(ctx, Infinity, {
-      onStarted: () => events.onState('playing'),
-      onDrained: () => events.onState('ended'),
-    });
+    this.scheduler = new WebAudioScheduler(
+      ctx,
+      { maxPendingSeconds: Infinity },
+      {
+        onStarted: () => events.onState('playing'),
+        onDrained: () => events.onState('ended'),
+        onRefused: () => events.onDrop(1, 'refused'),
+      },
+    );
     events.onState('buffering');
   }
 
   push(bytes: Uint8Array): void {
     if (this.stopped) return;
-    for (const packet of this.demux.push(bytes)) this.onPacket(packet.data);
+    for (const packet of this.demux.push(bytes)) this.onPacket(packet);
   }
 
   end(): void {
@@ -77,9 +86,13 @@ export class OpusPlayer implements StreamPlayer {
     return this.scheduler.position();
   }
 
-  private onPacket(packet: Uint8Array): void {
+  buffer(): BufferState {
+    return this.scheduler.state();
+  }
+
+  private onPacket({ data: packet, granule, eos }: OggPacket): void {
     if (this.failed) {
-      this.events.onDrop(1);
+      this.events.onDrop(1, 'refused');
       return;
     }
     if (!this.decoder) {
@@ -88,6 +101,7 @@ export class OpusPlayer implements StreamPlayer {
         this.fail('the stream does not start with an OpusHead packet');
         return;
       }
+      this.trimmer = new OpusTrimmer(head.preSkip);
       this.decoder = new AudioDecoder({
         output: (data) => this.onDecoded(data),
         error: (err) => this.fail(`Opus decoder error: ${err.message}`),
@@ -97,6 +111,8 @@ export class OpusPlayer implements StreamPlayer {
     }
     if (isOpusTags(packet)) return;
     const samples = opusPacketSamples(packet);
+    this.trimmer?.packet(samples);
+    if (eos) this.trimmer?.setFinalGranule(granule);
     try {
       this.decoder.decode(
         new EncodedAudioChunk({
@@ -107,7 +123,7 @@ export class OpusPlayer implements StreamPlayer {
         }),
       );
     } catch {
-      this.events.onDrop(1);
+      this.events.onDrop(1, 'refused');
     }
     this.samples48k += samples;
   }
@@ -115,11 +131,13 @@ export class OpusPlayer implements StreamPlayer {
   private onDecoded(data: AudioData): void {
     try {
       if (this.stopped) return;
-      const mono = audioDataToMono(data);
+      const decoded = audioDataToMono(data);
+      const mono = this.trimmer ? this.trimmer.trim(decoded, data.sampleRate) : decoded;
+      if (mono.length === 0) return;
       this.events.onSamples(mono, data.sampleRate);
-      if (!this.scheduler.enqueue(mono, data.sampleRate)) this.events.onDrop(1);
+      this.scheduler.enqueue(mono, data.sampleRate);
     } catch {
-      this.events.onDrop(1);
+      this.events.onDrop(1, 'refused');
     } finally {
       data.close();
     }

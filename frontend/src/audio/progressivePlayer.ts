@@ -6,14 +6,14 @@
 // which is fine for utterances of a few seconds to a minute.
 
 import type { PlayerEvents, StreamPlayer } from './player';
-import { WebAudioScheduler } from './scheduler';
+import { WebAudioScheduler, type BufferState } from './scheduler';
 
 const INTERVAL_MS = 500;
 const HOLD_BACK_SECONDS = 0.1;
 
 export class ProgressivePlayer implements StreamPlayer {
   readonly method: string;
-  readonly leadLimitSeconds = null;
+  readonly bufferLimitSeconds = null;
   readonly needsWaveformDecode = false;
   private readonly scheduler: WebAudioScheduler;
   private parts: Uint8Array[] = [];
@@ -27,10 +27,15 @@ export class ProgressivePlayer implements StreamPlayer {
 
   constructor(format: string, private readonly ctx: AudioContext, private readonly events: PlayerEvents) {
     this.method = `decodeAudioData on the ${format} received so far, every ${INTERVAL_MS} ms`;
-    this.scheduler = new WebAudioScheduler(ctx, Infinity, {
-      onStarted: () => events.onState('playing'),
-      onDrained: () => events.onState('ended'),
-    });
+    this.scheduler = new WebAudioScheduler(
+      ctx,
+      { maxPendingSeconds: Infinity },
+      {
+        onStarted: () => events.onState('playing'),
+        onDrained: () => events.onState('ended'),
+        onRefused: () => events.onDrop(1, 'refused'),
+      },
+    );
     events.onState('buffering');
   }
 
@@ -56,6 +61,10 @@ export class ProgressivePlayer implements StreamPlayer {
 
   position(): number {
     return this.scheduler.position();
+  }
+
+  buffer(): BufferState {
+    return this.scheduler.state();
   }
 
   private async decode(): Promise<void> {
@@ -102,6 +111,6 @@ export class ProgressivePlayer implements StreamPlayer {
     }
     this.queuedFrames = usable;
     this.events.onSamples(mono, buffer.sampleRate);
-    if (!this.scheduler.enqueue(mono, buffer.sampleRate)) this.events.onDrop(1);
+    this.scheduler.enqueue(mono, buffer.sampleRate);
   }
 }

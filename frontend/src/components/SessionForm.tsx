@@ -95,12 +95,16 @@ export function SessionForm({ voices, voice, form, setForm, errors, onSubmit, on
           >
             <input type="number" inputMode="numeric" min={6} max={512} step={1} value={form.bitrate} disabled={!bitrateApplies} onChange={(e) => set({ bitrate: e.target.value })} />
           </Field>
-          <Field id="max-lead" label="Live buffer limit" hint="PCM chunks that would queue more than this ahead are dropped (the original client used 2 s)">
-            <select value={form.maxLead} onChange={(e) => set({ maxLead: e.target.value })}>
-              <option value="2">2 s (original)</option>
-              <option value="5">5 s</option>
+          <Field
+            id="buffer-limit"
+            label="Live buffer limit"
+            hint="PCM audio that may wait to play, beyond the 2 s queued in Web Audio; chunks over it are dropped"
+          >
+            <select value={form.bufferLimit} onChange={(e) => set({ bufferLimit: e.target.value })}>
               <option value="10">10 s</option>
               <option value="30">30 s</option>
+              <option value="120">120 s (default)</option>
+              <option value="600">600 s</option>
               <option value="none">No limit</option>
             </select>
           </Field>

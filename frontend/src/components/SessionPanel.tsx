@@ -2,7 +2,7 @@
 
 import { useEffect, useState, type Dispatch, type FormEvent, type SetStateAction } from 'react';
 import type { Voice } from '../api/types';
-import { maxLeadSeconds, type Built, type FormState } from '../session/form';
+import { bufferLimitSeconds, type Built, type FormState } from '../session/form';
 import { IDLE, SessionRun } from '../session/sessionRun';
 import type { VoicesState } from './hooks';
 import { useStore } from './hooks';
@@ -39,7 +39,7 @@ export function SessionPanel({ voicesState, reloadVoices, voices, voice, form, s
     }
     setShowErrors(false);
     run?.stop();
-    const next = new SessionRun(built.request, maxLeadSeconds(form));
+    const next = new SessionRun(built.request, bufferLimitSeconds(form));
     setRun(next);
     void next.start();
   };

@@ -8,6 +8,7 @@ import { formatBytes, formatMs } from './format';
 export function SessionStatus({ snap }: { snap: SessionSnapshot }) {
   const failed = snap.phase === 'failed';
   const networkDrops = snap.seqGaps + snap.parseErrors;
+  const buffer = snap.buffer;
   return (
     <div className="status-block">
       <p
@@ -68,10 +69,33 @@ export function SessionStatus({ snap }: { snap: SessionSnapshot }) {
         </div>
         <div>
           <dt title="chunks not played: over the live buffer limit or refused by the player">Dropped (playback)</dt>
-          <dd data-testid="metric-playback-drops" data-value={snap.playbackDrops}>
+          <dd data-testid="metric-playback-drops" data-value={snap.playbackDrops} data-overflow={snap.overflowDrops}>
             {snap.playbackDrops}
           </dd>
         </div>
+        {buffer && (
+          <div>
+            <dt title="audio queued in Web Audio ahead of the clock (at most 2 s), plus audio received and waiting in the page">Buffered ahead</dt>
+            <dd
+              data-testid="metric-buffer"
+              data-lead={buffer.leadSeconds.toFixed(3)}
+              data-pending={buffer.pendingSeconds.toFixed(3)}
+              data-scheduled={buffer.scheduledSeconds.toFixed(4)}
+              data-peak-lead={buffer.peakLeadSeconds.toFixed(4)}
+              data-peak-pending={buffer.peakPendingSeconds.toFixed(3)}
+              data-underruns={buffer.underruns}
+              data-gap={buffer.gapSeconds.toFixed(3)}
+            >
+              {buffer.leadSeconds.toFixed(1)} s
+              {(buffer.pendingSeconds > 0 || buffer.underruns > 0) && (
+                <span className="sub">
+                  {buffer.pendingSeconds > 0 && ` + ${buffer.pendingSeconds.toFixed(1)} s waiting`}
+                  {buffer.underruns > 0 && ` (${buffer.underruns} underrun${buffer.underruns === 1 ? '' : 's'})`}
+                </span>
+              )}
+            </dd>
+          </div>
+        )}
       </dl>
     </div>
   );

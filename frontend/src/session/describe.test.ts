@@ -13,7 +13,10 @@ describe('session descriptions', () => {
   });
   it('explains drops over the live buffer limit and how to avoid them', () => {
     expect(describeDrops(IDLE)).toBeNull();
-    expect(describeDrops({ ...IDLE, playbackDrops: 3, leadLimitSeconds: 2 })).toContain('more than 2 s ahead');
-    expect(describeDrops({ ...IDLE, playbackDrops: 1, leadLimitSeconds: null })).toBe('1 chunk was not played: the player refused it.');
+    const full = describeDrops({ ...IDLE, playbackDrops: 3, overflowDrops: 3, bufferLimitSeconds: 10 });
+    expect(full).toContain('3 chunks were not played: the live buffer was full (more than 10 s of audio waiting to play)');
+    expect(full).toContain('Raise the live buffer limit');
+    expect(describeDrops({ ...IDLE, playbackDrops: 1, bufferLimitSeconds: 120 })).toBe('1 chunk was not played: the player refused it.');
+    expect(describeDrops({ ...IDLE, playbackDrops: 3, overflowDrops: 2, bufferLimitSeconds: 10 })).toMatch(/^2 chunks were .* 1 chunk was not played: the player refused it\.$/);
   });
 });

@@ -42,14 +42,18 @@ export function describePlayback(s: SessionSnapshot): string {
 
 /** Why audio was skipped, and what to do about it; null when nothing was skipped. */
 export function describeDrops(s: SessionSnapshot): string | null {
-  const n = s.playbackDrops;
-  if (n === 0) return null;
-  const chunks = n === 1 ? '1 chunk was' : `${n} chunks were`;
-  if (s.leadLimitSeconds !== null) {
-    return (
-      `${chunks} not played: ${n === 1 ? 'it' : 'they'} arrived more than ${s.leadLimitSeconds} s ahead of playback. ` +
-      'Raise the live buffer limit under Advanced options to hear everything.'
+  const overflow = s.overflowDrops;
+  const refused = s.playbackDrops - overflow;
+  const chunks = (n: number) => (n === 1 ? '1 chunk was' : `${n} chunks were`);
+  const parts: string[] = [];
+  if (overflow > 0) {
+    const limit = s.bufferLimitSeconds !== null ? `${s.bufferLimitSeconds} s` : 'the limit';
+    parts.push(
+      `${chunks(overflow)} not played: the live buffer was full (more than ${limit} of audio waiting to play). ` +
+        'Raise the live buffer limit under Advanced options to hear everything.',
     );
   }
-  return `${chunks} not played: the player refused ${n === 1 ? 'it' : 'them'}.`;
+  if (refused > 0) parts.push(`${chunks(refused)} not played: the player refused ${refused === 1 ? 'it' : 'them'}.`);
+  return parts.length > 0 ? parts.join(' ') : null;
 }
+

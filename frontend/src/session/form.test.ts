@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Voice } from '../api/types';
-import { buildRequest, INITIAL_FORM, maxLeadSeconds, sampleRateOptions, withVoice } from './form';
+import { bufferLimitSeconds, buildRequest, INITIAL_FORM, sampleRateOptions, withVoice } from './form';
 
 const piper: Voice = {
   id: 'en_US-joe-medium',
@@ -54,9 +54,10 @@ describe('form helpers', () => {
     expect(sampleRateOptions(piper)[0]).toBe(22050);
     expect(sampleRateOptions(piper)).not.toContain(undefined);
   });
-  it('reads the lead limit', () => {
-    expect(maxLeadSeconds({ ...INITIAL_FORM, maxLead: 'none' })).toBe(Infinity);
-    expect(maxLeadSeconds({ ...INITIAL_FORM, maxLead: '10' })).toBe(10);
-    expect(maxLeadSeconds(INITIAL_FORM)).toBe(2);
+  it('reads the live buffer limit', () => {
+    expect(bufferLimitSeconds({ ...INITIAL_FORM, bufferLimit: 'none' })).toBe(Infinity);
+    expect(bufferLimitSeconds({ ...INITIAL_FORM, bufferLimit: '10' })).toBe(10);
+    expect(bufferLimitSeconds({ ...INITIAL_FORM, bufferLimit: 'x' })).toBe(120);
+    expect(bufferLimitSeconds(INITIAL_FORM)).toBe(120);
   });
 });

@@ -3,7 +3,7 @@
 
 import type { SessionRequest, Voice } from '../api/types';
 import { BITRATE_FORMATS } from '../api/formats';
-import { DEFAULT_MAX_LEAD_SECONDS } from '../audio/jitter';
+import { DEFAULT_MAX_PENDING_SECONDS } from '../audio/jitter';
 
 export interface FormState {
   text: string;
@@ -17,8 +17,8 @@ export interface FormState {
   speed: string;
   pitch: string;
   bitrate: string;
-  /** Live PCM lead limit in seconds, or 'none'. */
-  maxLead: string;
+  /** Live buffer limit of the PCM-like players in seconds, or 'none'. */
+  bufferLimit: string;
 }
 
 export const INITIAL_FORM: FormState = {
@@ -32,7 +32,7 @@ export const INITIAL_FORM: FormState = {
   speed: '1',
   pitch: '1',
   bitrate: '',
-  maxLead: String(DEFAULT_MAX_LEAD_SECONDS),
+  bufferLimit: String(DEFAULT_MAX_PENDING_SECONDS),
 };
 
 export const COMMON_RATES = [8000, 16000, 22050, 24000, 44100, 48000];
@@ -82,11 +82,11 @@ export function buildRequest(form: FormState, voice: Voice | undefined): Built {
   return { ok: true, request };
 }
 
-/** The lead limit in seconds (Infinity for none). */
-export function maxLeadSeconds(form: FormState): number {
-  if (form.maxLead === 'none') return Infinity;
-  const n = Number(form.maxLead);
-  return Number.isFinite(n) && n > 0 ? n : 2;
+/** The live buffer limit in seconds (Infinity for none). */
+export function bufferLimitSeconds(form: FormState): number {
+  if (form.bufferLimit === 'none') return Infinity;
+  const n = Number(form.bufferLimit);
+  return Number.isFinite(n) && n > 0 ? n : DEFAULT_MAX_PENDING_SECONDS;
 }
 
 /** The form after choosing `voice`: keeps the format if the voice offers it, resets the rate. */

@@ -11,6 +11,7 @@ import type { SessionRequest } from '../api/types';
 import { audioContext, unlockAudio } from '../audio/context';
 import { createPlayer } from '../audio/createPlayer';
 import type { PlaybackState, StreamPlayer } from '../audio/player';
+import type { BufferState } from '../audio/scheduler';
 import { WaveformPeaks } from '../audio/waveform';
 import { concatBytes } from '../audio/download';
 
@@ -28,14 +29,19 @@ export interface SessionSnapshot {
   streamMs: number | null;
   seqGaps: number;
   parseErrors: number;
+  /** Chunks (or decoded blocks) not played, whatever the cause. */
   playbackDrops: number;
+  /** Those of `playbackDrops` dropped because the live buffer limit was reached. */
+  overflowDrops: number;
   playback: PlaybackState | 'unsupported';
   playbackDetail: string | null;
   playbackMethod: string | null;
-  /** The live buffer limit the player drops chunks over, if any. */
-  leadLimitSeconds: number | null;
+  /** The live buffer limit the player drops chunks over (seconds waiting to play), if any. */
+  bufferLimitSeconds: number | null;
   /** Seconds heard. */
   position: number;
+  /** The Web Audio jitter buffer, for the players that use one. */
+  buffer: BufferState | null;
   failure: Failure | null;
   /** Bumped whenever the waveform has new samples. */
   waveformVersion: number;
@@ -52,11 +58,13 @@ export const IDLE: SessionSnapshot = {
   seqGaps: 0,
   parseErrors: 0,
   playbackDrops: 0,
+  overflowDrops: 0,
   playback: 'idle',
   playbackDetail: null,
   playbackMethod: null,
-  leadLimitSeconds: null,
+  bufferLimitSeconds: null,
   position: 0,
+  buffer: null,
   failure: null,
   waveformVersion: 0,
 };
@@ -73,7 +81,7 @@ export class SessionRun {
   private player: StreamPlayer | null = null;
   private t0 = 0;
 
-  constructor(readonly request: SessionRequest, private readonly maxLeadSeconds: number) {
+  constructor(readonly request: SessionRequest, private readonly bufferLimitSeconds: number) {
     this.snap = { ...IDLE, request };
   }
 
@@ -93,10 +101,14 @@ export class SessionRun {
     const [created, player] = await Promise.all([
       createSession(req, this.abort.signal),
       createPlayer(
-        { format: req.target_format, sampleRate: req.sample_rate_hz, maxLeadSeconds: this.maxLeadSeconds },
+        { format: req.target_format, sampleRate: req.sample_rate_hz, maxPendingSeconds: this.bufferLimitSeconds },
         {
           onState: (playback, detail) => this.onPlaybackState(playback, detail),
-          onDrop: (n) => this.update({ playbackDrops: this.snap.playbackDrops + n }),
+          onDrop: (n, cause) =>
+            this.update({
+              playbackDrops: this.snap.playbackDrops + n,
+              overflowDrops: this.snap.overflowDrops + (cause === 'overflow' ? n : 0),
+            }),
           onSamples: (samples, rate) => {
             this.peaks.add(samples, rate);
             this.update({ waveformVersion: this.snap.waveformVersion + 1 });
@@ -120,7 +132,7 @@ export class SessionRun {
             sessionId: created.value.session_id,
             phase: 'streaming',
             playbackMethod: player.method,
-            leadLimitSeconds: player.leadLimitSeconds,
+            bufferLimitSeconds: player.bufferLimitSeconds,
           }
         : {
             sessionId: created.value.session_id,
@@ -130,7 +142,7 @@ export class SessionRun {
           },
       true,
     );
-    this.positionTimer = setInterval(() => this.update({ position: this.player?.position() ?? 0 }), 200);
+    this.positionTimer = setInterval(() => this.update(this.playerFigures()), 200);
     this.client = new StreamClient(streamUrl(created.value.session_id, created.value.ws_url), {
       onAudio: (bytes) => {
         this.parts.push(bytes);
@@ -176,6 +188,7 @@ export class SessionRun {
     const ended = this.snap.phase === 'completed' || this.snap.phase === 'failed';
     this.update(
       {
+        ...(this.player ? { buffer: this.player.buffer() } : {}),
         phase: ended ? this.snap.phase : 'stopped',
         playback: this.snap.playback === 'idle' || this.snap.playback === 'unsupported' ? this.snap.playback : 'stopped',
       },
@@ -190,11 +203,10 @@ export class SessionRun {
 
   private onPlaybackState(playback: PlaybackState, detail?: string): void {
     if (this.snap.playback === 'stopped') return;
-    this.update({ playback, playbackDetail: detail ?? null }, true);
-    if (playback === 'ended' || playback === 'failed') {
-      this.update({ position: this.player?.position() ?? this.snap.position });
-      this.stopPositionTimer();
-    }
+    const over = playback === 'ended' || playback === 'failed';
+    // The final position and buffer figures go out with the state, in one update.
+    this.update({ playback, playbackDetail: detail ?? null, ...(over ? this.playerFigures() : {}) }, true);
+    if (over) this.stopPositionTimer();
   }
 
   /** For players that do not expose samples (MediaSource): decode the whole file once. */
@@ -207,6 +219,10 @@ export class SessionRun {
     } catch {
       // No waveform for this stream; playback is unaffected.
     }
+  }
+
+  private playerFigures(): Pick<SessionSnapshot, 'position' | 'buffer'> {
+    return { position: this.player?.position() ?? this.snap.position, buffer: this.player?.buffer() ?? null };
   }
 
   private stopPositionTimer(): void {
