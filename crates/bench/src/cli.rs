@@ -36,7 +36,8 @@ pub struct Args {
     #[arg(short = 'n', long, default_value_t = 2000)]
     pub sessions: u64,
 
-    /// Sessions in flight at once (each worker starts its next session when one ends).
+    /// Sessions in flight at once: closed loop, each of these workers starts its next session
+    /// when one ends (with --arrival-rate: the most that may be in flight).
     #[arg(short = 'c', long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..))]
     pub concurrency: u64,
 
