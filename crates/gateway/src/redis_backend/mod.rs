@@ -9,8 +9,12 @@
 //! starts while Redis is down and recovers by itself when it returns.
 //!
 //! Keys (prefix `REDIS_KEY_PREFIX`, default `tts:`), all with a TTL:
-//! - `{prefix}session:{id}`: hash `data` (the session as JSON), `status`, `error`;
-//! - `{prefix}audio:{id}`: hash `rate` (Hz), `pcm` (16-bit little-endian mono);
+//! - `{prefix}session:{id}`: hash `data` (the session as JSON), `status`, `error`,
+//!   `claimant` (who holds the stream claim), `audio_rate`;
+//! - `{prefix}audio:{id}`: string, the PCM (16-bit little-endian mono) at the rate in the
+//!   session's `audio_rate` field;
+//! - `{prefix}audio-index`, `{prefix}audio-bytes`: the retained audio, oldest first, and
+//!   its total size, which `SESSION_AUDIO_BUDGET_MB` bounds across all gateways;
 //! - `{prefix}rl:{window}:{client}`: the client's request count in a rate-limit window.
 
 mod rate;
@@ -128,6 +132,11 @@ impl Redis {
     /// The key `{prefix}{kind}:{id}`.
     pub fn key(&self, kind: &str, id: impl std::fmt::Display) -> String {
         format!("{}{kind}:{id}", self.prefix)
+    }
+
+    /// The key `{prefix}{name}`.
+    pub fn prefixed(&self, name: &str) -> String {
+        format!("{}{name}", self.prefix)
     }
 
     /// A clone of the connection for one call (the clones share one multiplexed socket).

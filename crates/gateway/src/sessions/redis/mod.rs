@@ -3,16 +3,20 @@
 //! Each state change that reads before it writes (claim, release, complete, fail) is one Lua
 //! script, so it is atomic across gateways: two instances can never both claim a session.
 //! A session is kept `SESSION_TTL_SECONDS` after its last change (creation, claim,
-//! completion); its audio, in a key of its own, for the same time after completion. Redis
-//! evicting an audio key under memory pressure leaves the session intact: `/file` then says
-//! the audio is no longer retained, as it does when the in-memory budget evicts it.
+//! completion); its audio, raw PCM in a key of its own, for the same time after completion.
+//! Redis evicting an audio key under memory pressure leaves the session intact: `/file` then
+//! says the audio is no longer retained, as it does when the in-memory budget evicts it.
+
+mod pcm;
+mod scripts;
 
 use super::{Claim, RetainedAudio, Session, SessionStore, Status, StoreError};
 use crate::config::Settings;
 use crate::redis_backend::{Redis, RedisError};
 use async_trait::async_trait;
-use redis::Script;
-use std::sync::{Arc, LazyLock};
+use pcm::Pcm;
+use scripts::{CLAIM, COMPLETE, FAIL, RELEASE, UNCLAIM};
+use std::sync::Arc;
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -20,86 +24,13 @@ use uuid::Uuid;
 /// eSpeak: twelve or more), so longer audio than this per allowed character is a runaway.
 const MAX_SECONDS_PER_CHAR: f64 = 0.25;
 
-/// KEYS[1] session. ARGV[1] TTL ms, ARGV[2] a token naming this claim.
-/// Returns {"claimed", data} | {"taken", status} | {"missing"}.
-static CLAIM: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r"
-        local v = redis.call('HMGET', KEYS[1], 'data', 'status')
-        if not v[1] then return {'missing'} end
-        if v[2] ~= 'pending' then return {'taken', v[2]} end
-        redis.call('HSET', KEYS[1], 'status', 'streaming', 'claimant', ARGV[2])
-        redis.call('PEXPIRE', KEYS[1], ARGV[1])
-        return {'claimed', v[1]}
-        ",
-    )
-});
-
-/// KEYS[1] session. Back to pending only if it is streaming.
-static RELEASE: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r"
-        if redis.call('HGET', KEYS[1], 'status') == 'streaming' then
-          redis.call('HSET', KEYS[1], 'status', 'pending')
-          redis.call('HDEL', KEYS[1], 'claimant')
-        end
-        return 0
-        ",
-    )
-});
-
-/// KEYS[1] session. ARGV[1] a claim token. Undoes that claim, and only that one.
-static UNCLAIM: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r"
-        local v = redis.call('HMGET', KEYS[1], 'status', 'claimant')
-        if v[1] == 'streaming' and v[2] == ARGV[1] then
-          redis.call('HSET', KEYS[1], 'status', 'pending')
-          redis.call('HDEL', KEYS[1], 'claimant')
-        end
-        return 0
-        ",
-    )
-});
-
-/// KEYS[1] session, KEYS[2] audio. ARGV[1] TTL ms, ARGV[2] rate, ARGV[3] PCM, ARGV[4] "1"
-/// to retain the audio. Nothing happens to a session that has expired meanwhile.
-static COMPLETE: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r"
-        if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-        redis.call('HSET', KEYS[1], 'status', 'completed')
-        redis.call('HDEL', KEYS[1], 'error')
-        redis.call('PEXPIRE', KEYS[1], ARGV[1])
-        redis.call('DEL', KEYS[2])
-        if ARGV[4] == '1' then
-          redis.call('HSET', KEYS[2], 'rate', ARGV[2], 'pcm', ARGV[3])
-          redis.call('PEXPIRE', KEYS[2], ARGV[1])
-        end
-        return 1
-        ",
-    )
-});
-
-/// KEYS[1] session. ARGV[1] TTL ms, ARGV[2] the reason.
-static FAIL: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r"
-        if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-        redis.call('HSET', KEYS[1], 'status', 'failed', 'error', ARGV[2])
-        redis.call('PEXPIRE', KEYS[1], ARGV[1])
-        return 1
-        ",
-    )
-});
-
 pub struct RedisStore {
     redis: Redis,
     ttl_ms: u64,
     /// Largest audio retained for one session at 1 Hz (multiplied by the voice's rate).
     max_audio_seconds: f64,
-    /// `SESSION_AUDIO_BUDGET_MB`: no single session may exceed the in-memory budget either.
-    max_audio_bytes: usize,
+    /// `SESSION_AUDIO_BUDGET_MB`: the audio retained across all sessions and gateways.
+    audio_budget: usize,
 }
 
 impl RedisStore {
@@ -108,7 +39,7 @@ impl RedisStore {
             redis,
             ttl_ms: settings.session_ttl.as_millis().max(1) as u64,
             max_audio_seconds: settings.max_text_chars as f64 * MAX_SECONDS_PER_CHAR,
-            max_audio_bytes: settings.audio_budget_bytes,
+            audio_budget: settings.audio_budget_bytes,
         }
     }
 
@@ -116,7 +47,7 @@ impl RedisStore {
     /// longest allowed text could plausibly produce, and never more than the audio budget.
     pub fn audio_cap(&self, rate: u32) -> usize {
         let plausible = self.max_audio_seconds * f64::from(rate) * 2.0;
-        (plausible as usize).min(self.max_audio_bytes)
+        (plausible as usize).min(self.audio_budget)
     }
 
     pub fn ttl(&self) -> Duration {
@@ -129,6 +60,37 @@ impl RedisStore {
 
     fn audio_key(&self, id: Uuid) -> String {
         self.redis.key("audio", id)
+    }
+
+    /// One MULTI: the audio (if `retain`) as a plain SET, then the [`COMPLETE`] script.
+    fn completion(&self, id: Uuid, audio: &RetainedAudio, retain: bool) -> redis::Pipeline {
+        let (session, audio_key) = (self.session_key(id), self.audio_key(id));
+        let mut pipe = redis::pipe();
+        pipe.atomic();
+        if retain {
+            let set = pipe.cmd("SET").arg(&audio_key).arg(Pcm(&audio.samples));
+            set.arg("PX").arg(self.ttl_ms).ignore();
+        } else {
+            pipe.del(&audio_key).ignore();
+        }
+        let rate = match retain {
+            true => audio.sample_rate.to_string(),
+            false => String::new(),
+        };
+        pipe.cmd("EVAL")
+            .arg(COMPLETE)
+            .arg(4)
+            .arg(&session)
+            .arg(&audio_key)
+            .arg(self.redis.prefixed("audio-index"))
+            .arg(self.redis.prefixed("audio-bytes"))
+            .arg(self.ttl_ms)
+            .arg(rate)
+            .arg(audio.bytes())
+            .arg(self.audio_budget)
+            .arg(id.to_string())
+            .arg(self.redis.prefixed("audio:"));
+        pipe
     }
 
     /// A claim whose answer was lost (timeout, dropped connection) may still have been
@@ -278,26 +240,12 @@ impl SessionStore for RedisStore {
             tracing::warn!(session = %id, bytes = audio.bytes(), cap,
                 "audio larger than the per-session cap is not retained for /file");
         }
-        let pcm: Vec<u8> = if retain {
-            audio.samples.iter().flat_map(|s| s.to_le_bytes()).collect()
-        } else {
-            Vec::new()
-        };
-        let keys = (self.session_key(id), self.audio_key(id));
+        let pipe = self.completion(id, &audio, retain);
         let mut conn = self.redis.conn();
-        let ttl = self.ttl_ms;
         let result = self
             .redis
             .call("complete", async move {
-                COMPLETE
-                    .key(keys.0)
-                    .key(keys.1)
-                    .arg(ttl)
-                    .arg(audio.sample_rate)
-                    .arg(pcm)
-                    .arg(if retain { "1" } else { "0" })
-                    .invoke_async::<()>(&mut conn)
-                    .await
+                pipe.query_async::<(i64,)>(&mut conn).await
             })
             .await;
         if let Err(error) = result {
@@ -325,14 +273,14 @@ impl SessionStore for RedisStore {
     }
 
     async fn audio(&self, id: Uuid) -> Result<Option<Arc<RetainedAudio>>, StoreError> {
-        let key = self.audio_key(id);
+        let (session, audio) = (self.session_key(id), self.audio_key(id));
         let mut conn = self.redis.conn();
         let (rate, pcm): (Option<u32>, Option<Vec<u8>>) = self
             .redis
             .call("audio", async move {
-                redis::cmd("HMGET")
-                    .arg(&key)
-                    .arg(&["rate", "pcm"])
+                redis::pipe()
+                    .hget(&session, "audio_rate")
+                    .get(&audio)
                     .query_async(&mut conn)
                     .await
             })
@@ -343,10 +291,7 @@ impl SessionStore for RedisStore {
         };
         Ok(Some(Arc::new(RetainedAudio {
             sample_rate,
-            samples: pcm
-                .chunks_exact(2)
-                .map(|b| i16::from_le_bytes([b[0], b[1]]))
-                .collect(),
+            samples: pcm::samples(&pcm),
         })))
     }
 
