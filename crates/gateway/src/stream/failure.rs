@@ -31,6 +31,10 @@ pub enum StreamFailure {
     ShuttingDown,
     #[error("the client disconnected")]
     ClientGone,
+    /// The client left while waiting for a worker: nothing was synthesised, so the
+    /// session goes back to pending rather than failing.
+    #[error("the client disconnected before its stream started")]
+    LeftQueue,
 }
 
 /// WebSocket close codes (RFC 6455 §7.4.1).
@@ -61,7 +65,7 @@ impl StreamFailure {
             StreamFailure::Encode(_) => (500, close::INTERNAL),
             StreamFailure::Store(_) => (503, close::INTERNAL),
             StreamFailure::ShuttingDown => (503, close::RESTART),
-            StreamFailure::ClientGone => (499, close::NORMAL),
+            StreamFailure::ClientGone | StreamFailure::LeftQueue => (499, close::NORMAL),
         }
     }
 

@@ -79,7 +79,9 @@ async fn run(state: Arc<AppState>, socket: WebSocket, id: String) {
             state.metrics.queue_full.inc();
             let _ = state.store.release(session.id).await;
         }
-        Err(StreamFailure::ClientGone) if !cancel.is_cancelled() => {}
+        Err(StreamFailure::LeftQueue) => {
+            let _ = state.store.release(session.id).await;
+        }
         Err(failure) => {
             tracing::info!(session = %session.id, %provider, format, %failure, "stream failed");
             state.metrics.session(&provider, "failed");
@@ -117,10 +119,7 @@ async fn stream(
         .map_err(|_| StreamFailure::QueueFull)?;
     let queued = Instant::now();
     let permit = tokio::select! {
-        _ = cancel.cancelled() => {
-            let _ = state.store.release(session.id).await;
-            return Err(StreamFailure::ClientGone);
-        }
+        _ = cancel.cancelled() => return Err(StreamFailure::LeftQueue),
         _ = state.shutdown_deadline.cancelled() => return Err(StreamFailure::ShuttingDown),
         p = admit.worker() => p,
     };
@@ -262,7 +261,9 @@ impl Writer<'_> {
 async fn finish(sink: &mut Sink, outcome: Result<(), StreamFailure>) {
     let (last, code, reason) = match &outcome {
         Ok(()) => (Some(json!({"type": "eos"})), close::NORMAL, String::new()),
-        Err(StreamFailure::ClientGone) => (None, close::NORMAL, String::new()),
+        Err(StreamFailure::ClientGone | StreamFailure::LeftQueue) => {
+            (None, close::NORMAL, String::new())
+        }
         Err(failure) => {
             let (code, close_code) = failure.codes();
             let message = failure.to_string();

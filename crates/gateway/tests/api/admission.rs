@@ -51,3 +51,61 @@ async fn a_full_queue_refuses_with_503_and_close_1013_then_recovers() {
     assert!(app.stream(&c).await.is_eos());
     assert_eq!(app.state.admission.busy_workers(), 0);
 }
+
+#[tokio::test]
+async fn a_client_that_leaves_the_queue_leaves_its_session_streamable() {
+    let double = Double::new("gated", Behaviour::Gated);
+    let app = spawn_with(
+        |s| {
+            s.workers = 1;
+            s.queue_max = 1;
+        },
+        Components {
+            providers: Some(double.registry()),
+            ..Default::default()
+        },
+    )
+    .await;
+    let (a, _) = app.create(&double_body("gated")).await;
+    let (b, _) = app.create(&double_body("gated")).await;
+    let (ws_a, _) = tokio_tungstenite::connect_async(app.ws_url(&a))
+        .await
+        .unwrap();
+    app.eventually("a holds the worker", || async {
+        app.state.admission.busy_workers() == 1
+    })
+    .await;
+    let (ws_b, _) = tokio_tungstenite::connect_async(app.ws_url(&b))
+        .await
+        .unwrap();
+    app.eventually("b waits in the queue", || async {
+        app.state.admission.queue_depth() == 1
+    })
+    .await;
+    drop(ws_b);
+    app.eventually("b left the queue", || async {
+        app.state.admission.queue_depth() == 0
+    })
+    .await;
+    let status: serde_json::Value = app
+        .client
+        .get(app.url(&format!("/v1/tts/sessions/{b}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(status["status"], "pending");
+    assert_eq!(
+        app.metric(
+            "tts_sessions_total",
+            &[("provider", "gated"), ("status", "failed")]
+        )
+        .await,
+        0.0
+    );
+    double.gate.add_permits(2);
+    assert!(collect(ws_a).await.is_eos());
+    assert!(app.stream(&b).await.is_eos());
+}
