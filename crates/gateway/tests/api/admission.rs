@@ -87,15 +87,7 @@ async fn a_client_that_leaves_the_queue_leaves_its_session_streamable() {
         app.state.admission.queue_depth() == 0
     })
     .await;
-    let status: serde_json::Value = app
-        .client
-        .get(app.url(&format!("/v1/tts/sessions/{b}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let status: serde_json::Value = app.get_json(&format!("/v1/tts/sessions/{b}")).await;
     assert_eq!(status["status"], "pending");
     assert_eq!(
         app.metric(

@@ -1,12 +1,14 @@
 //! Provider doubles for the gateway's failure handling: engines that fail, hang, stop
 //! half-way, wait for a signal, or never end. Each counts what happened to it.
 
+use crate::helpers::{spawn_with, TestApp};
 use futures::stream::{self, StreamExt};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, Semaphore};
 use tts_core::{AudioChunk, AudioStream, Provider, ProviderError, SynthesisRequest, Voice};
+use tts_gateway::{Components, Settings};
 use tts_providers::Registry;
 
 pub const RATE: u32 = 16_000;
@@ -128,6 +130,15 @@ impl Provider for Double {
             .boxed(),
         }
     }
+}
+
+/// A gateway with mock_tone and `double`, otherwise configured by `configure`.
+pub async fn spawn_double(double: &Arc<Double>, configure: impl FnOnce(&mut Settings)) -> TestApp {
+    let parts = Components {
+        providers: Some(double.registry()),
+        ..Default::default()
+    };
+    spawn_with(configure, parts).await
 }
 
 pub fn double_body(provider: &str) -> serde_json::Value {

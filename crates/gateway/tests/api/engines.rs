@@ -41,15 +41,7 @@ async fn spawn_engines(max_concurrent: usize) -> TestApp {
 }
 
 async fn first_voice(app: &TestApp, query: &str) -> Value {
-    let v: Value = app
-        .client
-        .get(app.url(&format!("/v1/voices?{query}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let v: Value = app.get_json(&format!("/v1/voices?{query}")).await;
     v["voices"][0].clone()
 }
 
@@ -192,15 +184,7 @@ async fn a_disconnect_stops_piper_inference() {
 #[tokio::test]
 async fn espeak_lists_many_languages_including_korean() {
     let app = spawn_engines(1).await;
-    let v: Value = app
-        .client
-        .get(app.url("/v1/voices?provider=espeak"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let v: Value = app.get_json("/v1/voices?provider=espeak").await;
     let voices = v["voices"].as_array().unwrap();
     assert!(voices.len() >= 100, "{} espeak voices", voices.len());
     let korean = first_voice(&app, "provider=espeak&language=ko").await;

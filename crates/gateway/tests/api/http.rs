@@ -10,15 +10,7 @@ async fn root_and_health_answer() {
     let root = app.client.get(app.url("/")).send().await.unwrap();
     assert_eq!(root.status(), 200);
     assert!(root.text().await.unwrap().contains("tts-gateway"));
-    let health: Value = app
-        .client
-        .get(app.url("/healthz"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let health: Value = app.get_json("/healthz").await;
     assert_eq!(health, serde_json::json!({"status": "ok"}));
     let ready = app.client.get(app.url("/readyz")).send().await.unwrap();
     assert_eq!(ready.status(), 200);
@@ -27,15 +19,7 @@ async fn root_and_health_answer() {
 #[tokio::test]
 async fn voices_list_the_mock_voice_with_its_formats() {
     let app = spawn_app().await;
-    let v: Value = app
-        .client
-        .get(app.url("/v1/voices"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let v: Value = app.get_json("/v1/voices").await;
     let voice = v["voices"]
         .as_array()
         .unwrap()
@@ -64,15 +48,7 @@ async fn voice_filters_compare_canonical_languages_and_providers() {
     let count = |q: &'static str| {
         let app = &app;
         async move {
-            let v: Value = app
-                .client
-                .get(app.url(&format!("/v1/voices?{q}")))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let v: Value = app.get_json(&format!("/v1/voices?{q}")).await;
             v["voices"].as_array().unwrap().len()
         }
     };

@@ -1,7 +1,7 @@
 //! Provider failures: retries before the first audio, timeouts, mid-stream failures and
 //! the circuit breaker.
 
-use crate::doubles::{double_body, Behaviour, Double};
+use crate::doubles::{double_body, spawn_double, Behaviour, Double};
 use crate::helpers::spawn_with;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -10,14 +10,7 @@ use tts_gateway::Components;
 #[tokio::test]
 async fn failures_before_the_first_audio_are_retried() {
     let double = Double::new("flaky", Behaviour::FailFirst(2));
-    let app = spawn_with(
-        |_| {},
-        Components {
-            providers: Some(double.registry()),
-            ..Default::default()
-        },
-    )
-    .await;
+    let app = spawn_double(&double, |_| {}).await;
     let (id, _) = app.create(&double_body("flaky")).await;
     let s = app.stream(&id).await;
     assert!(s.is_eos(), "{:?}", s.last);
@@ -62,14 +55,7 @@ async fn a_silent_engine_times_out_with_an_error_frame() {
 #[tokio::test]
 async fn a_failure_after_audio_was_sent_is_not_retried() {
     let double = Double::new("midway", Behaviour::FailMidway);
-    let app = spawn_with(
-        |_| {},
-        Components {
-            providers: Some(double.registry()),
-            ..Default::default()
-        },
-    )
-    .await;
+    let app = spawn_double(&double, |_| {}).await;
     let (id, _) = app.create(&double_body("midway")).await;
     let s = app.stream(&id).await;
     assert_eq!(
@@ -133,14 +119,7 @@ async fn the_circuit_opens_after_repeated_failures() {
 #[tokio::test]
 async fn audio_at_another_rate_than_declared_is_resampled_to_the_requested_rate() {
     let double = Double::new("remote", Behaviour::OtherRate);
-    let app = spawn_with(
-        |_| {},
-        Components {
-            providers: Some(double.registry()),
-            ..Default::default()
-        },
-    )
-    .await;
+    let app = spawn_double(&double, |_| {}).await;
     let (id, _) = app.create(&double_body("remote")).await;
     let s = app.stream(&id).await;
     assert!(s.is_eos(), "{:?}", s.last);

@@ -1,7 +1,7 @@
 //! The WebSocket stream: frames, audio identity, the stream-once rule, departing and slow
 //! clients, and shutdown.
 
-use crate::doubles::{double_body, Behaviour, Double};
+use crate::doubles::{double_body, spawn_double, Behaviour, Double};
 use crate::helpers::{body, collect, ffmpeg_decode, spawn_app, spawn_with};
 use futures::StreamExt;
 use serde_json::Value;
@@ -88,14 +88,7 @@ async fn a_session_streams_once_and_unknown_sessions_are_refused() {
 #[tokio::test]
 async fn a_client_leaving_mid_stream_stops_synthesis_and_frees_the_worker() {
     let double = Double::new("endless", Behaviour::Endless(5));
-    let app = spawn_with(
-        |_| {},
-        Components {
-            providers: Some(double.registry()),
-            ..Default::default()
-        },
-    )
-    .await;
+    let app = spawn_double(&double, |_| {}).await;
     let (id, _) = app.create(&double_body("endless")).await;
     let (mut ws, _) = tokio_tungstenite::connect_async(app.ws_url(&id))
         .await
@@ -120,15 +113,7 @@ async fn a_client_leaving_mid_stream_stops_synthesis_and_frees_the_worker() {
         produced,
         "no more audio is produced"
     );
-    let status: Value = app
-        .client
-        .get(app.url(&format!("/v1/tts/sessions/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let status: Value = app.get_json(&format!("/v1/tts/sessions/{id}")).await;
     assert_eq!(status["status"], "failed");
 }
 
@@ -170,15 +155,7 @@ async fn a_client_that_does_not_read_is_closed_instead_of_buffered_without_bound
         .await
         .expect("engine stopped");
     drop(ws);
-    let status: Value = app
-        .client
-        .get(app.url(&format!("/v1/tts/sessions/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let status: Value = app.get_json(&format!("/v1/tts/sessions/{id}")).await;
     assert_eq!(status["status"], "failed");
     assert!(
         status["error"].as_str().unwrap().contains("did not read"),
@@ -189,14 +166,7 @@ async fn a_client_that_does_not_read_is_closed_instead_of_buffered_without_bound
 #[tokio::test]
 async fn shutdown_lets_running_streams_finish() {
     let double = Double::new("gated", Behaviour::Gated);
-    let app = spawn_with(
-        |_| {},
-        Components {
-            providers: Some(double.registry()),
-            ..Default::default()
-        },
-    )
-    .await;
+    let app = spawn_double(&double, |_| {}).await;
     let (id, _) = app.create(&double_body("gated")).await;
     let (ws, _) = tokio_tungstenite::connect_async(app.ws_url(&id))
         .await
@@ -218,14 +188,7 @@ async fn shutdown_lets_running_streams_finish() {
 #[tokio::test]
 async fn shutdown_ends_streams_still_running_after_the_grace_period() {
     let double = Double::new("endless", Behaviour::Endless(10));
-    let app = spawn_with(
-        |s| s.shutdown_grace = Duration::from_millis(200),
-        Components {
-            providers: Some(double.registry()),
-            ..Default::default()
-        },
-    )
-    .await;
+    let app = spawn_double(&double, |s| s.shutdown_grace = Duration::from_millis(200)).await;
     let (id, _) = app.create(&double_body("endless")).await;
     let (mut ws, _) = tokio_tungstenite::connect_async(app.ws_url(&id))
         .await
