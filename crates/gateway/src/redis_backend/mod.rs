@@ -29,6 +29,7 @@ use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::histogram::Histogram;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::IntoConnectionInfo;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -106,7 +107,14 @@ impl Redis {
         prefix: &str,
         metrics: &Metrics,
     ) -> std::io::Result<Self> {
-        let client = redis::Client::open(url).map_err(std::io::Error::other)?;
+        // Nagle's algorithm would hold back a small command while an earlier one is
+        // unacknowledged: with many sessions sharing one connection, that is most of them.
+        let tcp = redis::io::tcp::TcpSettings::default().set_nodelay(true);
+        let info = url
+            .into_connection_info()
+            .map_err(std::io::Error::other)?
+            .set_tcp_settings(tcp);
+        let client = redis::Client::open(info).map_err(std::io::Error::other)?;
         // Each attempt is bounded by the call timeout; few retries with short delays, so a
         // manager whose reconnection failed gives up quickly and the next call (a request or
         // the readiness probe) starts a fresh attempt: recovery follows Redis's return
