@@ -257,7 +257,7 @@ impl LoadRun<'_> {
                         "  {:<21} its threads waited {:.0} % of the wall time for a CPU (run queue){}",
                         "",
                         CpuUse::percent(waited, wall),
-                        if CpuUse::percent(waited, wall) > 5.0 { "   ← NOISY: its core was busy with other work" } else { "" }
+                        if CpuUse::percent(waited, wall) > 10.0 { "   ← NOISY: its core was busy with other work" } else { "" }
                     );
                 }
             }
