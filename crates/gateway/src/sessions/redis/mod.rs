@@ -3,9 +3,10 @@
 //! Each state change that reads before it writes (claim, release, complete, fail) is one Lua
 //! script, so it is atomic across gateways: two instances can never both claim a session.
 //! A session is kept `SESSION_TTL_SECONDS` after its last change (creation, claim,
-//! completion); its audio, raw PCM in a key of its own, for the same time after completion.
-//! Redis evicting an audio key under memory pressure leaves the session intact: `/file` then
-//! says the audio is no longer retained, as it does when the in-memory budget evicts it.
+//! completion); its audio, raw PCM in a key of its own, for the same time after completion,
+//! within `SESSION_AUDIO_BUDGET_MB` across all gateways (the oldest goes first). Dropping
+//! an audio key, for the budget or by Redis's own eviction, leaves the session intact:
+//! `/file` then says the audio is no longer retained, as with the in-memory store.
 
 mod pcm;
 mod scripts;
