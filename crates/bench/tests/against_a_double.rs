@@ -22,6 +22,8 @@ struct Behaviour {
     frame_bytes: usize,
     skip_seq: Option<u64>,
     error_code: Option<u16>,
+    /// Drop the connection after the audio, with neither a final frame nor a close frame.
+    abrupt_end: bool,
 }
 
 impl Default for Behaviour {
@@ -32,6 +34,7 @@ impl Default for Behaviour {
             frame_bytes: 3200,
             skip_seq: None,
             error_code: None,
+            abrupt_end: false,
         }
     }
 }
@@ -57,6 +60,9 @@ async fn serve_stream(b: Arc<Behaviour>, mut socket: WebSocket) {
         if socket.send(Message::Text(frame.into())).await.is_err() {
             return;
         }
+    }
+    if b.abrupt_end {
+        return;
     }
     let (last, code) = match b.error_code {
         Some(code) => (
@@ -153,6 +159,17 @@ async fn an_http_error_fails_the_session_with_its_status() {
     let stats = run(b, 5).await;
     assert_eq!(stats.failures.get(&Failure::Http(429)), Some(&5));
     assert!(stats.first_detail[&Failure::Http(429)].contains("the double says no"));
+}
+
+#[tokio::test]
+async fn a_stream_cut_without_a_close_frame_is_ws_close_1006() {
+    let b = Behaviour {
+        abrupt_end: true,
+        ..Default::default()
+    };
+    let stats = run(b, 3).await;
+    assert_eq!(stats.failures.get(&Failure::WsClose(1006)), Some(&3));
+    assert_eq!(stats.frames, 3 * 41);
 }
 
 #[tokio::test]
