@@ -54,7 +54,7 @@ impl Double {
 
     /// A registry with mock_tone and this double.
     pub fn registry(self: &Arc<Self>) -> Registry {
-        let mut r = Registry::build(&tts_providers::ProvidersConfig::default());
+        let mut r = Registry::build(&tts_providers::ProvidersConfig::mock_tone_only());
         r.insert(self.clone());
         r
     }
