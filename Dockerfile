@@ -34,10 +34,11 @@ RUN pip install -q --no-cache-dir --disable-pip-version-check --no-deps --target
 
 # --- the gateway binary ------------------------------------------------------------------
 FROM rust:1.95-slim-${DEBIAN} AS build
-# libopus is linked (found with pkg-config); LAME is built from its bundled source;
-# libespeak-ng and ONNX Runtime are opened at run time, so need nothing here.
+# libopus is linked (found with pkg-config); LAME is built from its bundled source with
+# its own configure script and make; libespeak-ng and ONNX Runtime are opened at run
+# time, so need nothing here.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends pkg-config libopus-dev \
+ && apt-get install -y --no-install-recommends pkg-config libopus-dev make \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
