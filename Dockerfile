@@ -51,9 +51,11 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry \
 # --- runtime -----------------------------------------------------------------------------
 FROM debian:${DEBIAN}-slim AS runtime
 ARG WITH_FFMPEG=false
+# libespeak-ng1 is opened by the espeak and Piper providers; libopus0 is linked; LAME is
+# inside the binary; ONNX Runtime needs libstdc++.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-        libespeak-ng1 espeak-ng-data libmp3lame0 libopus0 libstdc++6 \
+        libespeak-ng1 espeak-ng-data libopus0 libstdc++6 \
  && if [ "$WITH_FFMPEG" = true ]; then apt-get install -y --no-install-recommends ffmpeg; fi \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin tts
