@@ -278,6 +278,8 @@ mod tests {
         assert_eq!(s.redis_key_prefix, "tts:");
         let e = with(&[("REDIS_URL", "http://cache:6379")]).unwrap_err();
         assert_eq!(e.var, "REDIS_URL");
+        let e = with(&[("REDIS_URL", "rediss://cache:6380")]).unwrap_err();
+        assert!(e.message.contains("TLS"), "this build has no TLS: {e}");
     }
 
     #[test]
