@@ -72,7 +72,9 @@ impl Transcoder {
         self.push_samples(&chunk.samples, out)
     }
 
-    fn push_samples(&mut self, samples: &[i16], out: &mut Vec<u8>) -> Result<(), EncodeError> {
+    /// Encodes samples at the transcoder's input rate (what [`Transcoder::push`] does
+    /// after checking the chunk's rate), without wrapping them in a chunk first.
+    pub fn push_samples(&mut self, samples: &[i16], out: &mut Vec<u8>) -> Result<(), EncodeError> {
         match &mut self.resampler {
             None => self.encoder.encode(samples, out),
             Some(r) => {

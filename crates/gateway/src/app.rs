@@ -41,7 +41,7 @@ impl Application {
     }
 
     pub async fn build_with(settings: Settings, parts: Components) -> std::io::Result<Self> {
-        let listener = TcpListener::bind((settings.host.as_str(), settings.port)).await?;
+        let listener = bind(&settings).await?;
         let local_addr = listener.local_addr()?;
         let providers = match parts.providers {
             Some(p) => p,
@@ -149,6 +149,29 @@ impl Application {
         }
         Ok(())
     }
+}
+
+/// Binds the listener. Its send-buffer size is inherited by every accepted connection
+/// (setting it turns off the kernel's autotuning, which is the point).
+async fn bind(settings: &Settings) -> std::io::Result<TcpListener> {
+    let addr = tokio::net::lookup_host((settings.host.as_str(), settings.port))
+        .await?
+        .next()
+        .ok_or_else(|| {
+            std::io::Error::other(format!("HOST {:?} resolves to no address", settings.host))
+        })?;
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    if settings.socket_send_buffer > 0 {
+        socket
+            .set_send_buffer_size(u32::try_from(settings.socket_send_buffer).unwrap_or(u32::MAX))?;
+    }
+    socket.bind(addr)?;
+    socket.listen(1024)
 }
 
 async fn sweep_sessions(state: Arc<AppState>) {

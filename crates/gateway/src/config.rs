@@ -55,6 +55,10 @@ pub struct Settings {
     pub cors_origins: Vec<String>,
     /// `TRUSTED_PROXIES` (none): addresses/CIDRs whose X-Forwarded-For/-Proto are believed.
     pub trusted_proxies: Vec<IpNet>,
+    /// `SOCKET_SEND_BUFFER_KB` (128): the kernel send buffer of each connection; 0 leaves
+    /// the kernel's autotuning (up to 4 MB a socket), which would hide a slow reader's
+    /// backlog from the gateway's own per-stream limit.
+    pub socket_send_buffer: usize,
     /// `SHUTDOWN_GRACE_SECONDS` (20): how long in-flight streams may finish on SIGTERM.
     pub shutdown_grace: Duration,
     /// `UI_DIR` (frontend/dist): the built web UI served at `/`, if present.
@@ -115,6 +119,7 @@ impl Settings {
                 ]
             }),
             trusted_proxies: trusted_proxies(get)?,
+            socket_send_buffer: num::<usize>(get, "SOCKET_SEND_BUFFER_KB", 128, 0)? << 10,
             shutdown_grace: secs("SHUTDOWN_GRACE_SECONDS", 20)?,
             ui_dir: Some(get("UI_DIR").unwrap_or_else(|| "frontend/dist".into()))
                 .filter(|s| !s.is_empty())

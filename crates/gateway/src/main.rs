@@ -26,9 +26,18 @@ async fn main() {
         voices = state.catalog.all().len(),
         "tts-gateway listening"
     );
-    if let Err(e) = app.run_until_stopped(shutdown_signal()).await {
-        tracing::error!(error = %e, "server error");
-        std::process::exit(1);
+    // Serve from a runtime worker rather than the main thread, so the accept loop and the
+    // connections share the same threads (on one core: no extra thread to switch to).
+    match tokio::spawn(app.run_until_stopped(shutdown_signal())).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "server error");
+            std::process::exit(1);
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "server task failed");
+            std::process::exit(1);
+        }
     }
     tracing::info!("stopped");
 }

@@ -49,15 +49,8 @@ type Sink = SplitSink<WebSocket, Message>;
 async fn run(state: Arc<AppState>, socket: WebSocket, id: String) {
     let connected = Instant::now();
     let (mut sink, mut incoming) = socket.split();
-    let session = match claim(&state, &id).await {
-        Ok(s) => s,
-        Err(failure) => return finish(&mut sink, Err(failure)).await,
-    };
-    let provider = session.request.provider.clone();
-    let format = session.request.format().name();
-    let _active = ActiveStream::new(&state, &provider);
-
-    // The reader's only job: notice the client leaving, and cancel everything.
+    // The reader's only job: notice the client leaving (or answering our Close), and
+    // cancel everything.
     let cancel = CancellationToken::new();
     let reader = tokio::spawn({
         let cancel = cancel.clone();
@@ -70,11 +63,29 @@ async fn run(state: Arc<AppState>, socket: WebSocket, id: String) {
             cancel.cancel();
         }
     });
+    let outcome = match claim(&state, &id).await {
+        Ok(session) => {
+            let _active = ActiveStream::new(&state, &session.request.provider);
+            let outcome = stream(&state, session.clone(), &mut sink, &cancel, connected).await;
+            record(&state, &session, &outcome).await;
+            outcome
+        }
+        Err(failure) => Err(failure),
+    };
+    finish(&mut sink, outcome).await;
+    // Wait for the client's Close reply before dropping the socket: closing it with the
+    // reply unread would reset the connection instead of closing it cleanly.
+    let stop = reader.abort_handle();
+    if tokio::time::timeout(CLOSE_TIMEOUT, reader).await.is_err() {
+        stop.abort();
+    }
+}
 
-    let outcome = stream(&state, session.clone(), &mut sink, &cancel, connected).await;
-    reader.abort();
-    match &outcome {
-        Ok(()) => state.metrics.session(&provider, "completed"),
+/// Counts the stream's outcome and records it on the session.
+async fn record(state: &AppState, session: &Session, outcome: &Result<(), StreamFailure>) {
+    let provider = &session.request.provider;
+    match outcome {
+        Ok(()) => state.metrics.session(provider, "completed"),
         Err(StreamFailure::QueueFull) => {
             state.metrics.queue_full.inc();
             let _ = state.store.release(session.id).await;
@@ -83,12 +94,12 @@ async fn run(state: Arc<AppState>, socket: WebSocket, id: String) {
             let _ = state.store.release(session.id).await;
         }
         Err(failure) => {
+            let format = session.request.format().name();
             tracing::info!(session = %session.id, %provider, format, %failure, "stream failed");
-            state.metrics.session(&provider, "failed");
+            state.metrics.session(provider, "failed");
             let _ = state.store.fail(session.id, &failure.to_string()).await;
         }
     }
-    finish(&mut sink, outcome).await;
 }
 
 async fn claim(state: &AppState, id: &str) -> Result<Session, StreamFailure> {
@@ -142,55 +153,62 @@ async fn stream(
         labels,
         connected,
         first_sent: false,
+        write_timeout: state.settings.slow_client_timeout,
     };
     let deadline = &state.shutdown_deadline;
-    let first = tokio::select! {
-        written = writer.drain(sink, &mut rx) => First::Written(written.is_ok()),
-        produced = &mut producer => First::Produced(flatten(produced)),
-        _ = deadline.cancelled() => {
-            producer.abort();
-            return Err(StreamFailure::ShuttingDown);
-        }
-    };
-    let produced = match first {
-        First::Produced(p) => p,
-        First::Written(ok) => {
-            if !ok {
-                cancel.cancel();
+    let (produced, delivered) = {
+        // One drain future for the whole stream: dropping it while it holds a frame it
+        // has taken from the buffer would lose that frame.
+        let drain = writer.drain(sink, &mut rx);
+        tokio::pin!(drain);
+        let mut delivered = None;
+        let produced = tokio::select! {
+            written = &mut drain => {
+                if written.is_err() {
+                    cancel.cancel();
+                }
+                delivered = Some(written);
+                flatten((&mut producer).await)
             }
-            flatten(producer.await)
-        }
-    };
-    match produced {
-        // Deliver what was produced before an engine failure, then report it; a slow or
-        // departed client gets nothing more.
-        Ok(()) | Err(StreamFailure::Provider { .. }) => {
-            let drained = tokio::select! {
-                w = writer.drain(sink, &mut rx) => w,
+            produced = &mut producer => flatten(produced),
+            _ = deadline.cancelled() => {
+                producer.abort();
+                return Err(StreamFailure::ShuttingDown);
+            }
+        };
+        let delivered = match (delivered, &produced) {
+            (Some(d), _) => d,
+            // Deliver what was produced (also before an engine failure, which is
+            // reported after it); a slow or departed client gets nothing more.
+            (None, Ok(()) | Err(StreamFailure::Provider { .. })) => tokio::select! {
+                d = &mut drain => d,
                 _ = deadline.cancelled() => return Err(StreamFailure::ShuttingDown),
-            };
-            if drained.is_err() {
-                writer.dropped(rx.len() as u64, "client_disconnected");
-                return Err(StreamFailure::ClientGone);
-            }
-            produced
+            },
+            (None, Err(_)) => Ok(()),
+        };
+        (produced, delivered)
+    };
+    let left = rx.len() as u64;
+    match (produced, delivered) {
+        (_, Err(Undelivered::Stuck)) | (Err(StreamFailure::SlowClient(_)), _) => {
+            writer.dropped(left, "slow_client");
+            Err(StreamFailure::SlowClient(writer.write_timeout.as_millis()))
         }
-        Err(StreamFailure::SlowClient(ms)) => {
-            writer.dropped(rx.len() as u64, "slow_client");
-            Err(StreamFailure::SlowClient(ms))
-        }
-        Err(StreamFailure::ClientGone) => {
-            writer.dropped(rx.len() as u64, "client_disconnected");
+        (_, Err(Undelivered::Gone)) | (Err(StreamFailure::ClientGone), _) => {
+            writer.dropped(left, "client_disconnected");
             Err(StreamFailure::ClientGone)
         }
-        Err(other) => Err(other),
+        (produced, Ok(())) => produced,
     }
 }
 
-/// Which finished first: the writer (buffer closed, or the socket failed) or the producer.
-enum First {
-    Written(bool),
-    Produced(Result<(), StreamFailure>),
+/// Why frames did not reach the client.
+#[derive(Debug)]
+enum Undelivered {
+    /// The connection failed or closed.
+    Gone,
+    /// The socket accepted nothing for the slow-client timeout.
+    Stuck,
 }
 
 fn flatten(
@@ -209,25 +227,29 @@ struct Writer<'a> {
     labels: StreamLabels,
     connected: Instant,
     first_sent: bool,
+    write_timeout: Duration,
 }
 
 impl Writer<'_> {
     /// Writes frames until the producer closes the buffer. Frames that are already
-    /// waiting go out in one flush: fewer syscalls under load, same order.
+    /// waiting go out in one flush: fewer syscalls under load, same order. A socket that
+    /// accepts nothing for the slow-client timeout is given up on.
     async fn drain(
         &mut self,
         sink: &mut Sink,
         rx: &mut mpsc::Receiver<Frame>,
-    ) -> Result<(), axum::Error> {
+    ) -> Result<(), Undelivered> {
         while let Some(frame) = rx.recv().await {
             let (mut frames, mut bytes) = (1u64, frame.audio_bytes as u64);
-            sink.feed(Message::Text(frame.json.into())).await?;
+            self.write(sink.feed(Message::Text(frame.json.into())))
+                .await?;
             while let Ok(more) = rx.try_recv() {
                 frames += 1;
                 bytes += more.audio_bytes as u64;
-                sink.feed(Message::Text(more.json.into())).await?;
+                self.write(sink.feed(Message::Text(more.json.into())))
+                    .await?;
             }
-            sink.flush().await?;
+            self.write(sink.flush()).await?;
             if !self.first_sent {
                 self.first_sent = true;
                 self.state
@@ -248,6 +270,17 @@ impl Writer<'_> {
                 .inc_by(bytes);
         }
         Ok(())
+    }
+
+    async fn write(
+        &self,
+        op: impl std::future::Future<Output = Result<(), axum::Error>>,
+    ) -> Result<(), Undelivered> {
+        match tokio::time::timeout(self.write_timeout, op).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) => Err(Undelivered::Gone),
+            Err(_) => Err(Undelivered::Stuck),
+        }
     }
 
     fn dropped(&self, frames: u64, reason: &'static str) {

@@ -14,7 +14,7 @@ use std::time::Instant;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tts_audio::{EncoderOptions, Transcoder};
-use tts_core::{AudioChunk, SynthesisRequest};
+use tts_core::SynthesisRequest;
 
 /// One audio frame, serialised, with the size of the audio it carries (for metrics).
 pub struct Frame {
@@ -99,7 +99,7 @@ pub async fn produce(
         let piece = (rate * PIECE_MS / 1000).max(1) as usize;
         for part in chunk.samples.chunks(piece) {
             bytes.clear();
-            t.push(&AudioChunk::new(part.to_vec(), rate), &mut bytes)?;
+            t.push_samples(part, &mut bytes)?;
             sender.send(&bytes).await?;
         }
     }
@@ -120,6 +120,9 @@ pub async fn produce(
             })
             .observe(started.elapsed().as_secs_f64() / audio_secs);
     }
+    // Kept for the TTL and counted by length against the audio budget: drop the spare
+    // capacity that growing by doubling left (up to half as much again).
+    retained.shrink_to_fit();
     let audio = RetainedAudio {
         sample_rate: rate,
         samples: retained,
@@ -174,13 +177,21 @@ impl FrameSender<'_> {
             audio_bytes: audio.len(),
         };
         tokio::select! {
-            _ = self.cancel.cancelled() => Err(StreamFailure::ClientGone),
+            _ = self.cancel.cancelled() => return Err(StreamFailure::ClientGone),
             sent = self.tx.send_timeout(frame, self.slow_after) => match sent {
-                Ok(()) => Ok(()),
-                Err(mpsc::error::SendTimeoutError::Timeout(_)) => Err(StreamFailure::SlowClient(self.slow_after.as_millis())),
-                Err(mpsc::error::SendTimeoutError::Closed(_)) => Err(StreamFailure::ClientGone),
+                Ok(()) => {}
+                Err(mpsc::error::SendTimeoutError::Timeout(_)) => return Err(StreamFailure::SlowClient(self.slow_after.as_millis())),
+                Err(mpsc::error::SendTimeoutError::Closed(_)) => return Err(StreamFailure::ClientGone),
             },
         }
+        if self.seq == 1 {
+            // Let the writer send the first frame now. An engine that hands over a lot of
+            // audio at once (mock_tone, a long sentence) would otherwise have all of it
+            // encoded before the first frame leaves. Only once: a yield per frame doubles
+            // the CPU cost of a pcm16 stream.
+            tokio::task::yield_now().await;
+        }
+        Ok(())
     }
 }
 

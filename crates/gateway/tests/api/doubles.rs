@@ -25,6 +25,8 @@ pub enum Behaviour {
     Gated,
     /// A chunk every `ms` milliseconds, forever.
     Endless(u64),
+    /// This many 100 ms chunks at once, then the end.
+    Burst(usize),
     /// Declares 16 kHz but delivers three 100 ms chunks at 24 kHz, as a remote engine
     /// whose real rate is only known from its first WAV header may.
     OtherRate,
@@ -110,6 +112,7 @@ impl Provider for Double {
                 })
                 .boxed()
             }
+            Behaviour::Burst(n) => stream::iter((0..n).map(|_| Ok(chunk()))).boxed(),
             Behaviour::OtherRate => stream::iter((0..3).map(|_| {
                 Ok(AudioChunk::new(
                     (0..2400)

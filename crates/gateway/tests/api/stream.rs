@@ -200,3 +200,58 @@ async fn shutdown_ends_streams_still_running_after_the_grace_period() {
     assert_eq!(s.error_code(), Some(503));
     assert_eq!(s.close_code, Some(1012));
 }
+
+#[tokio::test]
+async fn slow_readers_get_every_frame_of_a_long_stream_in_order() {
+    let double = Double::new("burst", Behaviour::Burst(400));
+    let app = spawn_double(&double, |s| s.stream_buffer_frames = 4).await;
+    let mut readers = Vec::new();
+    for _ in 0..8 {
+        let (id, _) = app.create(&double_body("burst")).await;
+        let url = app.ws_url(&id);
+        readers.push(tokio::spawn(async move {
+            // A small receive buffer and slow reading, so that the gateway's writes block
+            // while its producer finishes: the moment frames used to be lost.
+            let socket = tokio::net::TcpSocket::new_v4().unwrap();
+            socket.set_recv_buffer_size(4096).unwrap();
+            let addr = url
+                .trim_start_matches("ws://")
+                .split('/')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap();
+            let tcp = socket.connect(addr).await.unwrap();
+            let (mut ws, _) = tokio_tungstenite::client_async(url.as_str(), tcp)
+                .await
+                .unwrap();
+            let mut seqs = Vec::new();
+            let mut last = None;
+            while let Some(Ok(msg)) = ws.next().await {
+                if let tokio_tungstenite::tungstenite::Message::Text(t) = msg {
+                    let v: Value = serde_json::from_str(&t).unwrap();
+                    match v["type"].as_str() {
+                        Some("audio") => seqs.push(v["seq"].as_u64().unwrap()),
+                        _ => last = Some(v),
+                    }
+                    // Slow after a start: more than a megabyte backs up behind us (past
+                    // the socket buffers and the WebSocket's write buffer), so the writer
+                    // is blocked holding a frame when the producer finishes.
+                    if seqs.len() > 50 {
+                        tokio::time::sleep(Duration::from_millis(2)).await;
+                    }
+                }
+            }
+            (seqs, last)
+        }));
+    }
+    for reader in readers {
+        let (seqs, last) = reader.await.unwrap();
+        assert_eq!(
+            seqs,
+            (1..=400).collect::<Vec<u64>>(),
+            "every frame, in order"
+        );
+        assert_eq!(last.unwrap()["type"], "eos");
+    }
+}
