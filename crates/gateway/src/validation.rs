@@ -120,18 +120,11 @@ fn required_str(
             errors.push(missing(field));
             None
         }
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(_) => {
-            errors.push(FieldError::body(
-                field,
-                "string_type",
-                "Input should be a valid string",
-            ));
-            None
-        }
+        Some(v) => string(v, field, errors),
     }
 }
 
+/// Absent and `null` are both "not given".
 fn optional_str(
     obj: &Map<String, Value>,
     field: &str,
@@ -139,8 +132,14 @@ fn optional_str(
 ) -> Option<String> {
     match obj.get(field) {
         None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(_) => {
+        Some(v) => string(v, field, errors),
+    }
+}
+
+fn string(v: &Value, field: &str, errors: &mut Vec<FieldError>) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        _ => {
             errors.push(FieldError::body(
                 field,
                 "string_type",
@@ -252,6 +251,15 @@ mod tests {
                 "sample_rate_hz"
             ]
         );
+    }
+
+    #[test]
+    fn null_is_refused_for_required_fields_and_ignored_for_optional_ones() {
+        let body = br#"{"provider":null,"voice":"v","text":"t","target_format":"wav",
+            "sample_rate_hz":8000,"language":null}"#;
+        let errs = parse_create(body, 10).unwrap_err();
+        assert_eq!(fields(&errs), ["provider"]);
+        assert_eq!(errs[0].kind, "string_type");
     }
 
     #[test]
