@@ -84,7 +84,7 @@ fn bad(msg: &[u8], why: &dyn std::fmt::Display) -> String {
 /// How many bytes standard, padded base64 text of this length and ending decodes to, or
 /// `None` if no valid base64 has this length.
 pub fn decoded_len(b64: &[u8]) -> Option<usize> {
-    if b64.len() % 4 != 0 {
+    if !b64.len().is_multiple_of(4) {
         return None;
     }
     let padding = b64.iter().rev().take(2).filter(|&&b| b == b'=').count();
