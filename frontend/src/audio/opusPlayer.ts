@@ -9,7 +9,7 @@
 import { OggDemuxer, isOpusTags, opusPacketSamples, parseOpusHead, type OggPacket } from './ogg';
 import { OpusTrimmer } from './opusTrim';
 import type { PlayerEvents, StreamPlayer } from './player';
-import { WebAudioScheduler, type BufferState } from './scheduler';
+import { WebAudioScheduler, playerScheduler, type BufferState } from './scheduler';
 
 export const OPUS_DECODER_CONFIG = { codec: 'opus', sampleRate: 48000, numberOfChannels: 1 } as const;
 
@@ -47,16 +47,7 @@ export class OpusPlayer implements StreamPlayer {
   private stopped = false;
 
   constructor(ctx: AudioContext, private readonly events: PlayerEvents) {
-    this.scheduler = new WebAudioScheduler(
-      ctx,
-      { maxPendingSeconds: Infinity },
-      {
-        onStarted: () => events.onState('playing'),
-        onDrained: () => events.onState('ended'),
-        onRefused: () => events.onDrop(1, 'refused'),
-      },
-    );
-    events.onState('buffering');
+    this.scheduler = playerScheduler(ctx, { maxPendingSeconds: Infinity }, events);
   }
 
   push(bytes: Uint8Array): void {

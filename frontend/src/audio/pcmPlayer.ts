@@ -5,7 +5,7 @@
 import { DEFAULT_MAX_LEAD_SECONDS } from './jitter';
 import type { PlayerEvents, StreamPlayer } from './player';
 import { createSampleDecoder, type SampleDecoder } from './sampleDecoders';
-import { WebAudioScheduler, type BufferState } from './scheduler';
+import { WebAudioScheduler, playerScheduler, type BufferState } from './scheduler';
 
 export class PcmPlayer implements StreamPlayer {
   readonly method: string;
@@ -22,16 +22,7 @@ export class PcmPlayer implements StreamPlayer {
     const what = format === 'pcm16' ? 'PCM' : format === 'wav' ? 'PCM from WAV' : `${format} decoded in JS`;
     const limit = Number.isFinite(maxPendingSeconds) ? `${maxPendingSeconds} s buffer limit` : 'no buffer limit';
     this.method = `Web Audio, live ${what}, ${DEFAULT_MAX_LEAD_SECONDS} s scheduled ahead, ${limit}`;
-    this.scheduler = new WebAudioScheduler(
-      ctx,
-      { maxLeadSeconds: DEFAULT_MAX_LEAD_SECONDS, maxPendingSeconds },
-      {
-        onStarted: () => events.onState('playing'),
-        onDrained: () => events.onState('ended'),
-        onRefused: () => events.onDrop(1, 'refused'),
-      },
-    );
-    events.onState('buffering');
+    this.scheduler = playerScheduler(ctx, { maxLeadSeconds: DEFAULT_MAX_LEAD_SECONDS, maxPendingSeconds }, events);
   }
 
   push(bytes: Uint8Array): void {

@@ -6,7 +6,7 @@
 // which is fine for utterances of a few seconds to a minute.
 
 import type { PlayerEvents, StreamPlayer } from './player';
-import { WebAudioScheduler, type BufferState } from './scheduler';
+import { WebAudioScheduler, playerScheduler, type BufferState } from './scheduler';
 
 const INTERVAL_MS = 500;
 const HOLD_BACK_SECONDS = 0.1;
@@ -27,16 +27,7 @@ export class ProgressivePlayer implements StreamPlayer {
 
   constructor(format: string, private readonly ctx: AudioContext, private readonly events: PlayerEvents) {
     this.method = `decodeAudioData on the ${format} received so far, every ${INTERVAL_MS} ms`;
-    this.scheduler = new WebAudioScheduler(
-      ctx,
-      { maxPendingSeconds: Infinity },
-      {
-        onStarted: () => events.onState('playing'),
-        onDrained: () => events.onState('ended'),
-        onRefused: () => events.onDrop(1, 'refused'),
-      },
-    );
-    events.onState('buffering');
+    this.scheduler = playerScheduler(ctx, { maxPendingSeconds: Infinity }, events);
   }
 
   push(bytes: Uint8Array): void {

@@ -6,6 +6,7 @@
 // first; the `ended` events keep coming in a background tab, where timers are slowed).
 // Reports when the first sample is actually heard and when everything has played.
 
+import type { PlayerEvents } from './player';
 import { DEFAULT_MAX_LEAD_SECONDS, DEFAULT_MAX_PENDING_SECONDS, JitterBuffer, type JitterStats } from './jitter';
 
 export interface SchedulerEvents {
@@ -143,4 +144,23 @@ export class WebAudioScheduler {
       this.events.onDrained();
     }
   }
+}
+
+/**
+ * The scheduler a player plays through, its events wired to the player's: 'playing' at the
+ * first audio, 'ended' once drained, a buffer Web Audio refuses counted as a playback drop.
+ * Announces 'buffering' straight away.
+ */
+export function playerScheduler(
+  ctx: AudioContext,
+  limits: SchedulerLimits,
+  events: PlayerEvents,
+): WebAudioScheduler {
+  const scheduler = new WebAudioScheduler(ctx, limits, {
+    onStarted: () => events.onState('playing'),
+    onDrained: () => events.onState('ended'),
+    onRefused: () => events.onDrop(1, 'refused'),
+  });
+  events.onState('buffering');
+  return scheduler;
 }
