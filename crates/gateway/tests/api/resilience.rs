@@ -2,10 +2,8 @@
 //! the circuit breaker.
 
 use crate::doubles::{double_body, spawn_double, Behaviour, Double};
-use crate::helpers::spawn_with;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
-use tts_gateway::Components;
 
 #[tokio::test]
 async fn failures_before_the_first_audio_are_retried() {
@@ -26,16 +24,10 @@ async fn failures_before_the_first_audio_are_retried() {
 #[tokio::test]
 async fn a_silent_engine_times_out_with_an_error_frame() {
     let double = Double::new("hang", Behaviour::Hang);
-    let app = spawn_with(
-        |s| {
-            s.first_chunk_timeout = Duration::from_millis(100);
-            s.provider_retries = 1;
-        },
-        Components {
-            providers: Some(double.registry()),
-            ..Default::default()
-        },
-    )
+    let app = spawn_double(&double, |s| {
+        s.first_chunk_timeout = Duration::from_millis(100);
+        s.provider_retries = 1;
+    })
     .await;
     let (id, _) = app.create(&double_body("hang")).await;
     let s = app.stream(&id).await;
@@ -78,17 +70,11 @@ async fn a_failure_after_audio_was_sent_is_not_retried() {
 #[tokio::test]
 async fn the_circuit_opens_after_repeated_failures() {
     let double = Double::new("down", Behaviour::FailFirst(usize::MAX));
-    let app = spawn_with(
-        |s| {
-            s.provider_retries = 0;
-            s.breaker_failures = 3;
-            s.breaker_cooldown = Duration::from_secs(60);
-        },
-        Components {
-            providers: Some(double.registry()),
-            ..Default::default()
-        },
-    )
+    let app = spawn_double(&double, |s| {
+        s.provider_retries = 0;
+        s.breaker_failures = 3;
+        s.breaker_cooldown = Duration::from_secs(60);
+    })
     .await;
     for _ in 0..3 {
         let (id, _) = app.create(&double_body("down")).await;

@@ -2,11 +2,10 @@
 //! clients, and shutdown.
 
 use crate::doubles::{double_body, spawn_double, Behaviour, Double};
-use crate::helpers::{body, collect, ffmpeg_decode, spawn_app, spawn_with};
+use crate::helpers::{body, collect, ffmpeg_decode, spawn_app};
 use futures::StreamExt;
 use serde_json::Value;
 use std::time::Duration;
-use tts_gateway::Components;
 use tts_providers::mock_tone::MockTone;
 
 /// The original service's algorithm, run by Python itself, as the reference.
@@ -120,16 +119,10 @@ async fn a_client_leaving_mid_stream_stops_synthesis_and_frees_the_worker() {
 #[tokio::test]
 async fn a_client_that_does_not_read_is_closed_instead_of_buffered_without_bound() {
     let double = Double::new("endless", Behaviour::Endless(0));
-    let app = spawn_with(
-        |s| {
-            s.stream_buffer_frames = 4;
-            s.slow_client_timeout = Duration::from_millis(300);
-        },
-        Components {
-            providers: Some(double.registry()),
-            ..Default::default()
-        },
-    )
+    let app = spawn_double(&double, |s| {
+        s.stream_buffer_frames = 4;
+        s.slow_client_timeout = Duration::from_millis(300);
+    })
     .await;
     let (id, _) = app.create(&double_body("endless")).await;
     let (ws, _) = tokio_tungstenite::connect_async(app.ws_url(&id))
