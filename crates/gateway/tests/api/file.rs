@@ -10,12 +10,7 @@ async fn the_file_of_a_streamed_session_has_the_streamed_audio() {
     let (id, _) = app.create(&body(text, "wav", 16000)).await;
     let streamed = app.stream(&id).await;
     assert!(streamed.is_eos());
-    let resp = app
-        .client
-        .get(app.url(&format!("/v1/tts/sessions/{id}/file")))
-        .send()
-        .await
-        .unwrap();
+    let resp = app.get(&format!("/v1/tts/sessions/{id}/file")).await;
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.headers()["content-type"], "audio/wav");
     let disposition = resp.headers()["content-disposition"]
@@ -41,11 +36,8 @@ async fn the_file_of_a_streamed_session_has_the_streamed_audio() {
     assert_eq!(ffmpeg_decode(&bytes, &[]), MockTone::new().render(text));
 
     let pcm = app
-        .client
-        .get(app.url(&format!("/v1/tts/sessions/{id}/file?format=pcm16")))
-        .send()
-        .await
-        .unwrap();
+        .get(&format!("/v1/tts/sessions/{id}/file?format=pcm16"))
+        .await;
     assert_eq!(
         pcm.headers()["content-type"],
         "audio/L16;rate=16000;channels=1"
@@ -65,11 +57,8 @@ async fn the_file_of_a_session_never_streamed_is_synthesised_on_request() {
     let app = spawn_app().await;
     let (id, _) = app.create(&body("Never streamed", "pcm16", 16000)).await;
     let resp = app
-        .client
-        .get(app.url(&format!("/v1/tts/sessions/{id}/file?format=wav")))
-        .send()
-        .await
-        .unwrap();
+        .get(&format!("/v1/tts/sessions/{id}/file?format=wav"))
+        .await;
     assert_eq!(resp.status(), 200);
     let bytes = resp.bytes().await.unwrap();
     assert_eq!(
@@ -78,12 +67,7 @@ async fn the_file_of_a_session_never_streamed_is_synthesised_on_request() {
     );
     // Its one synthesis is spent: the stream is refused, the file still served.
     assert_eq!(app.stream(&id).await.error_code(), Some(409));
-    let again = app
-        .client
-        .get(app.url(&format!("/v1/tts/sessions/{id}/file")))
-        .send()
-        .await
-        .unwrap();
+    let again = app.get(&format!("/v1/tts/sessions/{id}/file")).await;
     assert_eq!(again.status(), 200);
 }
 
@@ -92,11 +76,8 @@ async fn a_bad_file_format_is_refused_naming_the_parameter() {
     let app = spawn_app().await;
     let (id, _) = app.create(&body("x", "pcm16", 16000)).await;
     let resp = app
-        .client
-        .get(app.url(&format!("/v1/tts/sessions/{id}/file?format=vorbis")))
-        .send()
-        .await
-        .unwrap();
+        .get(&format!("/v1/tts/sessions/{id}/file?format=vorbis"))
+        .await;
     assert_eq!(resp.status(), 422);
     let v: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(v["detail"][0]["loc"][1], "format");

@@ -7,12 +7,12 @@ use tts_gateway::Components;
 #[tokio::test]
 async fn root_and_health_answer() {
     let app = spawn_app().await;
-    let root = app.client.get(app.url("/")).send().await.unwrap();
+    let root = app.get("/").await;
     assert_eq!(root.status(), 200);
     assert!(root.text().await.unwrap().contains("tts-gateway"));
     let health: Value = app.get_json("/healthz").await;
     assert_eq!(health, serde_json::json!({"status": "ok"}));
-    let ready = app.client.get(app.url("/readyz")).send().await.unwrap();
+    let ready = app.get("/readyz").await;
     assert_eq!(ready.status(), 200);
 }
 
@@ -204,6 +204,6 @@ async fn per_provider_series_exist_at_zero_before_any_event() {
 #[tokio::test]
 async fn requests_carry_a_request_id() {
     let app = spawn_app().await;
-    let resp = app.client.get(app.url("/healthz")).send().await.unwrap();
+    let resp = app.get("/healthz").await;
     assert!(resp.headers().get("x-request-id").is_some());
 }

@@ -58,12 +58,7 @@ async fn a_failure_after_audio_was_sent_is_not_retried() {
     assert_eq!(s.error_code(), Some(502));
     assert_eq!(s.close_code, Some(1011));
     assert_eq!(double.calls.load(Ordering::SeqCst), 1);
-    let file = app
-        .client
-        .get(app.url(&format!("/v1/tts/sessions/{id}/file")))
-        .send()
-        .await
-        .unwrap();
+    let file = app.get(&format!("/v1/tts/sessions/{id}/file")).await;
     assert_eq!(file.status(), 409);
 }
 
@@ -113,11 +108,8 @@ async fn audio_at_another_rate_than_declared_is_resampled_to_the_requested_rate(
     let n = s.samples().len() as i64;
     assert!((n - 4800).abs() <= 32, "{n} samples");
     let file = app
-        .client
-        .get(app.url(&format!("/v1/tts/sessions/{id}/file?format=pcm16")))
-        .send()
-        .await
-        .unwrap();
+        .get(&format!("/v1/tts/sessions/{id}/file?format=pcm16"))
+        .await;
     assert_eq!(
         file.headers()["content-type"],
         "audio/L16;rate=16000;channels=1"

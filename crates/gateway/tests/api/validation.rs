@@ -151,12 +151,7 @@ async fn text_and_body_limits_are_enforced_with_clear_errors() {
 async fn unknown_sessions_answer_404() {
     let app = spawn_app().await;
     for id in ["00000000-0000-0000-0000-000000000000", "not-a-uuid"] {
-        let resp = app
-            .client
-            .get(app.url(&format!("/v1/tts/sessions/{id}/file")))
-            .send()
-            .await
-            .unwrap();
+        let resp = app.get(&format!("/v1/tts/sessions/{id}/file")).await;
         assert_eq!(resp.status(), 404);
         let v: Value = resp.json().await.unwrap();
         assert!(v["detail"].as_str().unwrap().contains("not found"));

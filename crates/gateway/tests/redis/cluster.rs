@@ -9,11 +9,8 @@ use std::time::Duration;
 use tts_gateway::Components;
 
 async fn file(app: &TestApp, id: &str, format: &str) -> reqwest::Response {
-    app.client
-        .get(app.url(&format!("/v1/tts/sessions/{id}/file?format={format}")))
-        .send()
+    app.get(&format!("/v1/tts/sessions/{id}/file?format={format}"))
         .await
-        .unwrap()
 }
 
 #[tokio::test]
@@ -35,15 +32,7 @@ async fn a_session_created_on_one_gateway_streams_on_a_second_and_downloads_from
     let resp = file(&c, &id, "pcm16").await;
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.bytes().await.unwrap(), streamed.audio);
-    let status: serde_json::Value = c
-        .client
-        .get(c.url(&format!("/v1/tts/sessions/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let status: serde_json::Value = c.get_json(&format!("/v1/tts/sessions/{id}")).await;
     assert_eq!(status["status"], "completed");
     for (app, op) in [
         (&a, "insert"),

@@ -15,13 +15,7 @@ use tts_gateway::Components;
 const ANSWER_WITHIN: Duration = Duration::from_secs(10);
 
 async fn status(app: &TestApp, path: &str) -> u16 {
-    app.client
-        .get(app.url(path))
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
+    app.get(path).await.status().as_u16()
 }
 
 /// POSTs a session and expects a 503 whose detail names Redis; returns the detail.
