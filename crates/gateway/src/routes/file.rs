@@ -170,11 +170,10 @@ async fn synthesize_now(
     match result {
         Ok(audio) => {
             let audio = Arc::new(audio);
-            state
-                .store
-                .complete(session.id, Arc::clone(&audio))
-                .await
-                .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+            // The audio is in hand: serve it even if the store cannot keep a copy.
+            if let Err(e) = state.store.complete(session.id, Arc::clone(&audio)).await {
+                tracing::warn!(session = %session.id, error = %e, "could not record the completed session");
+            }
             state.metrics.session(provider, "completed");
             Ok(audio)
         }

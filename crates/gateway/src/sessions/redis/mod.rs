@@ -249,11 +249,9 @@ impl SessionStore for RedisStore {
                 pipe.query_async::<(i64,)>(&mut conn).await
             })
             .await;
-        if let Err(error) = result {
-            tracing::warn!(session = %id, %error,
-                "could not record a completed session; its audio went to the client but /file will not find it");
-        }
-        Ok(())
+        // Reported, not swallowed: the caller knows whether the audio already reached its
+        // client (a stream logs this and still ends with eos).
+        result.map(drop).map_err(unavailable)
     }
 
     async fn fail(&self, id: Uuid, reason: &str) -> Result<(), StoreError> {
