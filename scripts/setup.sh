@@ -15,9 +15,9 @@ log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 
 # --- Debian packages -----------------------------------------------------------------
 # libespeak-ng1: loaded at run time by the espeak/piper providers; libopus-dev + pkg-config:
-# linked by the opus encoder; make + gcc: LAME is built from the mp3lame crate's own
-# source; ffmpeg: the aac encoder and the tests' independent decoder; redis-server and
-# chromium: the Redis and browser tests.
+# linked by the opus encoder; gcc + make: C code built by -sys crates (LAME, from
+# vendor/mp3lame-sys); ffmpeg: the aac encoder and the tests' independent decoder;
+# redis-server and chromium: the Redis and browser tests.
 APT_PACKAGES=(
   pkg-config make gcc libespeak-ng1 espeak-ng-data libopus-dev
   ffmpeg redis-server chromium python3-pip
