@@ -83,6 +83,11 @@ fn case(label: &'static str, format: AudioFormat, from: u32, to: u32) -> Case {
     }
 }
 
+fn with_bitrate(mut c: Case, kbps: u32) -> Case {
+    c.options.bitrate_kbps = Some(kbps);
+    c
+}
+
 fn with_complexity(mut c: Case, complexity: u8) -> Case {
     c.options.complexity = Some(complexity);
     c
@@ -119,7 +124,13 @@ fn measure(min: Duration, mut f: impl FnMut()) -> (u32, Duration, Duration) {
 
 fn main() {
     let codecs = Codecs::detect();
-    let sweep = std::env::args().any(|a| a == "--sweep");
+    let args: Vec<String> = std::env::args().collect();
+    let sweep = args.iter().any(|a| a == "--sweep");
+    // `--only mp3` keeps the cases whose label contains "mp3" (for profiling one codec).
+    let only = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1).cloned());
     let mut cases = vec![
         case("pcm16", AudioFormat::Pcm16, 16_000, 16_000),
         case("wav", AudioFormat::Wav, 16_000, 16_000),
@@ -127,6 +138,10 @@ fn main() {
         case("alaw", AudioFormat::Alaw, 16_000, 16_000),
         case("flac", AudioFormat::Flac, 16_000, 16_000),
         case("mp3 (default)", AudioFormat::Mp3, 16_000, 16_000),
+        with_complexity(
+            case("mp3 (fast)", AudioFormat::Mp3, 16_000, 16_000),
+            tts_audio::MP3_FAST_COMPLEXITY,
+        ),
         case("opus (default)", AudioFormat::Opus, 16_000, 16_000),
         case("resample only (pcm16)", AudioFormat::Pcm16, 16_000, 48_000),
         case("resample only (pcm16)", AudioFormat::Pcm16, 22_050, 8_000),
@@ -135,6 +150,12 @@ fn main() {
         case("resample + mp3", AudioFormat::Mp3, 22_050, 44_100),
     ];
     if sweep {
+        for kbps in [24, 32, 48, 64] {
+            cases.push(with_bitrate(
+                case("mp3 bitrate", AudioFormat::Mp3, 16_000, 16_000),
+                kbps,
+            ));
+        }
         for c in 0..=10 {
             cases.push(with_complexity(
                 case("mp3 complexity", AudioFormat::Mp3, 16_000, 16_000),
@@ -155,6 +176,9 @@ fn main() {
         ));
     }
 
+    if let Some(only) = &only {
+        cases.retain(|c| c.label.contains(only.as_str()));
+    }
     println!("| case | complexity | rate in→out | setup µs | 60 s stream, × real time | 4.1 s sessions per CPU-second | sessions per wall-second |");
     println!("|---|---:|---|---:|---:|---:|---:|");
     for c in &cases {

@@ -6,11 +6,18 @@ pub struct EncoderOptions {
     /// Target bitrate for lossy codecs (mp3, opus, aac), in kbit/s; `None` = format default
     /// (mp3 64, or 32 at 8–12 kHz; opus 24 up to 16 kHz, else 32; aac 64).
     pub bitrate_kbps: Option<u32>,
-    /// Effort for lossy codecs, 0 (fastest) ..= 10 (best); `None` = a default chosen to meet
-    /// the per-core throughput targets (opus 4, mp3 3 = LAME `-q 7`). Opus uses it as its
-    /// complexity; mp3 maps it to LAME quality `10 - c`.
+    /// Effort for lossy codecs, 0 (fastest) ..= 10 (best); `None` = the default (opus 4,
+    /// mp3 3 = LAME `-q 7`). Opus uses it as its complexity; mp3 maps it to LAME quality
+    /// `10 - c`, and 0 or 1 (quality 9) also turns LAME's psychoacoustic model off (see
+    /// [`MP3_FAST_COMPLEXITY`]).
     pub complexity: Option<u8>,
 }
+
+/// The mp3 complexity of the fast mode: LAME quality 9, which in the vendored LAME
+/// (vendor/mp3lame-sys) runs no psychoacoustic model, as LAME did before 3.99. Measured
+/// about 1.7x cheaper per stream than the default, at a PESQ 0.3-0.5 lower on speech
+/// (docs/BENCHMARKS.md).
+pub const MP3_FAST_COMPLEXITY: u8 = 0;
 
 /// An encoder failed, or was asked for something it cannot do.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]

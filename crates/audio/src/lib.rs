@@ -28,7 +28,7 @@ mod wav;
 mod test_support;
 
 pub use codecs::Codecs;
-pub use encoder::{EncodeError, Encoder, EncoderOptions};
+pub use encoder::{EncodeError, Encoder, EncoderOptions, MP3_FAST_COMPLEXITY};
 pub use rates::SampleRates;
 pub use resample::{resample, Resampler};
 pub use transcoder::{encode_file, Transcoder};

@@ -11,7 +11,7 @@
 mod common;
 
 use common::*;
-use tts_audio::{encode_file, resample, Codecs, EncoderOptions, SampleRates};
+use tts_audio::{encode_file, resample, Codecs, EncoderOptions, SampleRates, MP3_FAST_COMPLEXITY};
 use tts_core::AudioFormat;
 
 const RATES: [u32; 6] = [8_000, 16_000, 22_050, 24_000, 44_100, 48_000];
@@ -109,6 +109,10 @@ fn verify(format: AudioFormat, rate: u32, mode: Mode, bytes: &[u8], input: &[i16
 }
 
 fn check_format(format: AudioFormat) {
+    check_format_with(format, EncoderOptions::default());
+}
+
+fn check_format_with(format: AudioFormat, options: EncoderOptions) {
     let codecs = Codecs::detect();
     if !codecs.available().contains(&format) {
         eprintln!("{format} is not available here (no ffmpeg?): skipped");
@@ -127,17 +131,17 @@ fn check_format(format: AudioFormat) {
             } else {
                 resample(from, rate, &source).unwrap()
             };
-            let streamed = stream(&codecs, format, from, rate, &source, seed as u64 + 1);
-            verify(format, rate, Mode::Stream, &streamed, &input);
-            let file = encode_file(
+            let streamed = stream(
                 &codecs,
                 format,
                 from,
                 rate,
                 &source,
-                EncoderOptions::default(),
-            )
-            .unwrap();
+                seed as u64 + 1,
+                options,
+            );
+            verify(format, rate, Mode::Stream, &streamed, &input);
+            let file = encode_file(&codecs, format, from, rate, &source, options).unwrap();
             verify(format, rate, Mode::File, &file, &input);
             checked += 1;
         }
@@ -176,6 +180,17 @@ fn alaw_decodes_within_g711_error_at_every_rate() {
 #[test]
 fn mp3_keeps_the_tone_at_every_mpeg_rate() {
     check_format(AudioFormat::Mp3);
+}
+
+/// The fast mode (LAME quality 9 without its psychoacoustic model, in the vendored LAME)
+/// still makes valid MP3 of the right length that keeps the tone.
+#[test]
+fn mp3_fast_mode_keeps_the_tone_at_every_mpeg_rate() {
+    let fast = EncoderOptions {
+        complexity: Some(MP3_FAST_COMPLEXITY),
+        ..EncoderOptions::default()
+    };
+    check_format_with(AudioFormat::Mp3, fast);
 }
 
 #[test]

@@ -170,6 +170,7 @@ fn flac_streams_with_tiny_last_blocks_decode_exactly() {
             16_000,
             &source,
             len as u64,
+            EncoderOptions::default(),
         );
         assert_eq!(
             decode(AudioFormat::Flac, 16_000, &bytes),

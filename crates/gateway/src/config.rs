@@ -63,6 +63,10 @@ pub struct Settings {
     pub shutdown_grace: Duration,
     /// `UI_DIR` (frontend/dist): the built web UI served at `/`, if present.
     pub ui_dir: Option<PathBuf>,
+    /// `MP3_QUALITY` (standard): `fast` encodes mp3 without LAME's psychoacoustic model,
+    /// about 1.7x cheaper per stream at a measurably lower quality (docs/BENCHMARKS.md);
+    /// kept here as the encoder complexity it selects (`None` = the codec's default).
+    pub mp3_complexity: Option<u8>,
     /// `LOG_FORMAT` (text): `json` for one JSON object per line.
     pub log_json: bool,
     /// `REDIS_URL` (unset): `redis://[:password@]host:port[/db]` keeps sessions, their audio,
@@ -124,6 +128,16 @@ impl Settings {
             ui_dir: Some(get("UI_DIR").unwrap_or_else(|| "frontend/dist".into()))
                 .filter(|s| !s.is_empty())
                 .map(PathBuf::from),
+            mp3_complexity: match get("MP3_QUALITY").as_deref() {
+                None | Some("standard") => None,
+                Some("fast") => Some(tts_audio::MP3_FAST_COMPLEXITY),
+                Some(other) => {
+                    return Err(err(
+                        "MP3_QUALITY",
+                        format!("expected standard or fast, got {other:?}"),
+                    ))
+                }
+            },
             log_json: match get("LOG_FORMAT").as_deref() {
                 None | Some("text") => false,
                 Some("json") => true,
@@ -153,6 +167,22 @@ impl Settings {
             _ => None,
         })
         .expect("test defaults are valid")
+    }
+
+    /// The encoder options of one stream or file: the request's bitrate, and the
+    /// operator's effort setting for the format.
+    pub fn encoder_options(
+        &self,
+        format: tts_core::AudioFormat,
+        bitrate_kbps: Option<u32>,
+    ) -> tts_audio::EncoderOptions {
+        tts_audio::EncoderOptions {
+            bitrate_kbps,
+            complexity: match format {
+                tts_core::AudioFormat::Mp3 => self.mp3_complexity,
+                _ => None,
+            },
+        }
     }
 
     /// Whether `ENABLED`-style flag `var` is set; re-exported for binaries and tests.
@@ -285,6 +315,24 @@ mod tests {
         assert_eq!(e.var, "REDIS_URL");
         let e = with(&[("REDIS_URL", "rediss://cache:6380")]).unwrap_err();
         assert!(e.message.contains("TLS"), "this build has no TLS: {e}");
+    }
+
+    #[test]
+    fn mp3_quality_selects_the_fast_mode_for_mp3_only() {
+        assert_eq!(with(&[]).unwrap().mp3_complexity, None);
+        let fast = with(&[("MP3_QUALITY", "fast")]).unwrap();
+        assert_eq!(
+            fast.encoder_options(tts_core::AudioFormat::Mp3, Some(32)),
+            tts_audio::EncoderOptions {
+                bitrate_kbps: Some(32),
+                complexity: Some(tts_audio::MP3_FAST_COMPLEXITY),
+            }
+        );
+        let opus = fast.encoder_options(tts_core::AudioFormat::Opus, None);
+        assert_eq!(opus.complexity, None);
+        let e = with(&[("MP3_QUALITY", "best")]).unwrap_err();
+        assert_eq!(e.var, "MP3_QUALITY");
+        assert!(e.message.contains("standard or fast"), "{e}");
     }
 
     #[test]

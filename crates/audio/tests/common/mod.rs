@@ -38,8 +38,9 @@ pub fn stream(
     to: u32,
     samples: &[i16],
     seed: u64,
+    options: EncoderOptions,
 ) -> Vec<u8> {
-    let mut t = Transcoder::new(codecs, format, from, to, EncoderOptions::default())
+    let mut t = Transcoder::new(codecs, format, from, to, options)
         .unwrap_or_else(|e| panic!("{format} {from}->{to}: {e}"));
     let mut out = Vec::new();
     let mut rest = samples;

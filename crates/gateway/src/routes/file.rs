@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tts_audio::{encode_file, EncoderOptions};
+use tts_audio::encode_file;
 use tts_core::AudioFormat;
 
 /// How long `/file` waits for a session that is still streaming.
@@ -61,10 +61,9 @@ pub async fn download(
         .map_err(ApiError::BadRequest)?;
 
     let audio = audio_of(&state, &mut session).await?;
-    let options = EncoderOptions {
-        bitrate_kbps: session.request.bitrate_kbps,
-        ..Default::default()
-    };
+    let options = state
+        .settings
+        .encoder_options(format, session.request.bitrate_kbps);
     let codecs = state.codecs.clone();
     let body = tokio::task::spawn_blocking(move || {
         encode_file(

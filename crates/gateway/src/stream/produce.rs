@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
-use tts_audio::{EncoderOptions, Transcoder};
+use tts_audio::Transcoder;
 use tts_core::SynthesisRequest;
 
 /// One audio frame, serialised, with the size of the audio it carries (for metrics).
@@ -46,10 +46,7 @@ pub async fn produce(
     cancel: CancellationToken,
 ) -> Result<(), StreamFailure> {
     let r = &session.request;
-    let options = EncoderOptions {
-        bitrate_kbps: r.bitrate_kbps,
-        ..Default::default()
-    };
+    let options = state.settings.encoder_options(r.format(), r.bitrate_kbps);
     let started = Instant::now();
     let mut source = tokio::select! {
         _ = cancel.cancelled() => return Err(StreamFailure::ClientGone),

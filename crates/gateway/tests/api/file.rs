@@ -1,6 +1,7 @@
 //! `GET /v1/tts/sessions/{id}/file`.
 
-use crate::helpers::{body, ffmpeg_decode, spawn_app};
+use crate::helpers::{body, ffmpeg_decode, spawn_app, spawn_with, TestApp};
+use tts_gateway::Components;
 use tts_providers::mock_tone::MockTone;
 
 #[tokio::test]
@@ -81,4 +82,46 @@ async fn a_bad_file_format_is_refused_naming_the_parameter() {
     assert_eq!(resp.status(), 422);
     let v: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(v["detail"][0]["loc"][1], "format");
+}
+
+/// The stream's audio and the `/file` body of one mp3 session.
+async fn mp3_stream_and_file(app: &TestApp, text: &str) -> (Vec<u8>, Vec<u8>) {
+    let (id, _) = app.create(&body(text, "mp3", 16000)).await;
+    let streamed = app.stream(&id).await;
+    assert!(streamed.is_eos());
+    let file = app.get(&format!("/v1/tts/sessions/{id}/file")).await;
+    assert_eq!(file.status(), 200);
+    (streamed.audio, file.bytes().await.unwrap().to_vec())
+}
+
+/// `MP3_QUALITY=fast` reaches the encoder of both the stream and the file: each decodes to
+/// the same length as in the standard mode, but the bytes differ.
+#[tokio::test]
+async fn the_fast_mp3_mode_reaches_the_stream_and_the_file() {
+    let text = "Fast or standard, the same length";
+    let standard = spawn_app().await;
+    let fast = spawn_with(
+        |s| s.mp3_complexity = Some(tts_audio::MP3_FAST_COMPLEXITY),
+        Components::default(),
+    )
+    .await;
+    let (std_stream, std_file) = mp3_stream_and_file(&standard, text).await;
+    let (fast_stream, fast_file) = mp3_stream_and_file(&fast, text).await;
+    assert_ne!(std_stream, fast_stream);
+    assert_ne!(std_file, fast_file);
+    let expected = MockTone::new().render(text).len();
+    for (what, bytes) in [("stream", &fast_stream), ("file", &fast_file)] {
+        let decoded = ffmpeg_decode(bytes, &[]).len();
+        // The file's LAME tag trims delay and padding; the stream keeps 1105 samples of
+        // delay in front and under two 576-sample frames of padding behind.
+        let extra = if what == "file" {
+            0..1
+        } else {
+            1105..1105 + 2 * 576
+        };
+        assert!(
+            extra.contains(&(decoded - expected)),
+            "{what}: {decoded} samples for {expected}"
+        );
+    }
 }
