@@ -219,32 +219,65 @@ pub fn metric_value(text: &str, name: &str, labels: &[(&str, &str)]) -> f64 {
         .sum()
 }
 
-/// Decodes any audio file with ffmpeg into 16-bit mono PCM at its own rate.
-pub fn ffmpeg_decode(bytes: &[u8], input_args: &[&str]) -> Vec<i16> {
-    use std::io::Write;
+/// Runs `program` (ffmpeg or ffprobe) on `bytes` written to a temporary file, with
+/// `before` the input and `after` it; returns its standard output.
+fn run_on_file(program: &str, bytes: &[u8], before: &[&str], after: &[&str]) -> Vec<u8> {
     let dir = std::env::temp_dir().join(format!("tts-test-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).unwrap();
     let input = dir.join("in");
-    std::fs::File::create(&input)
-        .unwrap()
-        .write_all(bytes)
-        .unwrap();
-    let out = std::process::Command::new("ffmpeg")
-        .args(["-v", "error", "-nostdin"])
-        .args(input_args)
+    std::fs::write(&input, bytes).unwrap();
+    let out = std::process::Command::new(program)
+        .args(["-v", "error"])
+        .args(before)
         .arg("-i")
         .arg(&input)
-        .args(["-f", "s16le", "-ac", "1", "-"])
+        .args(after)
         .output()
-        .expect("ffmpeg is installed (scripts/setup.sh)");
+        .unwrap_or_else(|e| panic!("{program} is installed (scripts/setup.sh): {e}"));
     let _ = std::fs::remove_dir_all(&dir);
     assert!(
         out.status.success(),
-        "ffmpeg failed: {}",
+        "{program} failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     out.stdout
+}
+
+/// Decodes any audio file with ffmpeg into 16-bit mono PCM at its own rate.
+pub fn ffmpeg_decode(bytes: &[u8], input_args: &[&str]) -> Vec<i16> {
+    let mut before = vec!["-nostdin"];
+    before.extend_from_slice(input_args);
+    run_on_file("ffmpeg", bytes, &before, &["-f", "s16le", "-ac", "1", "-"])
         .chunks_exact(2)
         .map(|b| i16::from_le_bytes([b[0], b[1]]))
         .collect()
+}
+
+/// What ffprobe reads from a file's first audio stream: (codec, sample rate, channels).
+pub fn ffprobe(bytes: &[u8]) -> (String, u32, u32) {
+    let out = run_on_file(
+        "ffprobe",
+        bytes,
+        &[],
+        &[
+            "-select_streams",
+            "a:0",
+            "-show_entries",
+            "stream=codec_name,sample_rate,channels",
+            "-of",
+            "default=noprint_wrappers=1",
+        ],
+    );
+    let text = String::from_utf8(out).unwrap();
+    let field = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}=")))
+            .unwrap_or_else(|| panic!("ffprobe gave no {name}: {text}"))
+            .to_string()
+    };
+    (
+        field("codec_name"),
+        field("sample_rate").parse().unwrap(),
+        field("channels").parse().unwrap(),
+    )
 }

@@ -4,6 +4,7 @@ mod admission;
 mod doubles;
 mod engines;
 mod file;
+mod formats;
 mod helpers;
 mod http;
 mod rate_limit;
