@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """MP3 quality of the standard and the fast mode, measured with PESQ (ITU-T P.862).
 
-Fetches speech from a running gateway (Piper and espeak voices, as pcm16 at 16 and 8 kHz),
+Fetches speech from a running gateway (Piper and espeak voices, as pcm16 at each rate),
 encodes it with both modes at several bitrates through the same transcoder a stream uses
-(`encode_pcm` example), decodes it with ffmpeg, aligns it, and prints PESQ (wide-band at
-16 kHz, narrow-band at 8 kHz) and SNR. Needs ffmpeg, numpy and the `pesq` package
+(`encode_pcm` example), decodes it with ffmpeg, aligns it, and prints PESQ and SNR. PESQ
+is defined at 16 kHz (wide-band) and 8 kHz (narrow-band): other rates are scored after
+ffmpeg resamples the reference and the decoded audio alike to 16 kHz, which ignores what
+lies above 8 kHz. Needs ffmpeg, numpy and the `pesq` package
 (`pip install numpy cython wheel && pip install --no-build-isolation pesq` in a venv).
 
     python3 scripts/bench/mp3_quality.py --gateway http://127.0.0.1:8080 \
@@ -24,7 +26,13 @@ TEXT = ("The quick brown fox jumps over the lazy dog. Please hold while we conne
         "call to the next available agent. Your account balance is forty two dollars and "
         "seventeen cents, due on the fifth of December.")
 VOICES = [("piper", "en_US-joe-medium"), ("espeak", "espeak-en-US")]
-BITRATES = {16000: [64, 32, 24], 8000: [32, 16]}
+BITRATES = {
+    8000: [48, 32, 16],
+    16000: [96, 64, 32, 24],
+    22050: [96, 64],
+    24000: [96, 64],
+    44100: [96, 64],
+}
 MODES = [("standard", []), ("fast", ["complexity=0"])]
 
 
@@ -38,10 +46,24 @@ def fetch(gateway, provider, voice, rate):
     return urllib.request.urlopen(url).read()
 
 
-def decode(path, rate):
-    out = subprocess.run(["ffmpeg", "-v", "error", "-i", path, "-f", "s16le", "-ac", "1",
+def decode(path, rate, fmt=None):
+    """`path` decoded (or, with `fmt`, read as raw `fmt` at `rate`) as 16-bit mono at `rate`."""
+    raw = ["-f", fmt, "-ar", str(rate), "-ac", "1"] if fmt else []
+    out = subprocess.run(["ffmpeg", "-v", "error", *raw, "-i", path, "-f", "s16le", "-ac", "1",
                           "-ar", str(rate), "-"], capture_output=True, check=True).stdout
     return np.frombuffer(out, dtype=np.int16).astype(np.float64)
+
+
+def to_pesq_rate(samples, rate, tmp):
+    """`samples` at the rate PESQ scores: itself at 8 or 16 kHz, else resampled to 16 kHz."""
+    if rate in (8000, 16000):
+        return samples, rate
+    path = os.path.join(tmp, "score.raw")
+    samples.astype(np.int16).tofile(path)
+    out = subprocess.run(["ffmpeg", "-v", "error", "-f", "s16le", "-ar", str(rate), "-ac", "1",
+                          "-i", path, "-f", "s16le", "-ar", "16000", "-"],
+                         capture_output=True, check=True).stdout
+    return np.frombuffer(out, dtype=np.int16).astype(np.float64), 16000
 
 
 def align(ref, decoded):
@@ -75,8 +97,11 @@ def main():
                                         f"bitrate={kbps}", *extra], check=True)
                         dec = align(ref, decode(out, rate))
                         snr = 10 * np.log10(np.sum(ref ** 2) / np.sum((ref - dec) ** 2))
-                        score = pesq(rate, ref / 32768, dec / 32768,
-                                     "wb" if rate == 16000 else "nb")
+                        ref_s, score_rate = to_pesq_rate(ref, rate, tmp)
+                        dec_s, _ = to_pesq_rate(dec, rate, tmp)
+                        n = min(len(ref_s), len(dec_s))
+                        score = pesq(score_rate, ref_s[:n] / 32768, dec_s[:n] / 32768,
+                                     "wb" if score_rate == 16000 else "nb")
                         cells += [f"{score:.2f}", f"{snr:.1f} dB"]
                     print(f"| {voice} | {rate} | {kbps} | " + " | ".join(cells) + " |")
 

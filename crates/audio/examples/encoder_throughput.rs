@@ -150,10 +150,17 @@ fn main() {
         case("resample + mp3", AudioFormat::Mp3, 22_050, 44_100),
     ];
     if sweep {
-        for kbps in [24, 32, 48, 64] {
+        for kbps in [24, 32, 48, 64, 80, 96] {
             cases.push(with_bitrate(
                 case("mp3 bitrate", AudioFormat::Mp3, 16_000, 16_000),
                 kbps,
+            ));
+            cases.push(with_complexity(
+                with_bitrate(
+                    case("mp3 fast bitrate", AudioFormat::Mp3, 16_000, 16_000),
+                    kbps,
+                ),
+                tts_audio::MP3_FAST_COMPLEXITY,
             ));
         }
         for c in 0..=10 {
@@ -179,8 +186,8 @@ fn main() {
     if let Some(only) = &only {
         cases.retain(|c| c.label.contains(only.as_str()));
     }
-    println!("| case | complexity | rate in→out | setup µs | 60 s stream, × real time | 4.1 s sessions per CPU-second | sessions per wall-second |");
-    println!("|---|---:|---|---:|---:|---:|---:|");
+    println!("| case | complexity | kbit/s | rate in→out | setup µs | 60 s stream, × real time | 4.1 s sessions per CPU-second | sessions per wall-second |");
+    println!("|---|---:|---:|---|---:|---:|---:|---:|");
     for c in &cases {
         // ffmpeg's work happens in another process: only wall time sees it.
         let is_process = c.format == AudioFormat::Aac;
@@ -212,10 +219,15 @@ fn main() {
             .options
             .complexity
             .map_or("default".to_string(), |x| x.to_string());
+        let kbps = c
+            .options
+            .bitrate_kbps
+            .map_or("default".to_string(), |x| x.to_string());
         println!(
-            "| {} | {} | {}→{} | {:.0} | {:.0}× | {} | {:.0} |",
+            "| {} | {} | {} | {}→{} | {:.0} | {:.0}× | {} | {:.0} |",
             c.label,
             complexity,
+            kbps,
             c.from,
             c.to,
             setup.as_secs_f64() * 1e6,

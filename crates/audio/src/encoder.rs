@@ -15,7 +15,7 @@ pub struct EncoderOptions {
 
 /// The mp3 complexity of the fast mode: LAME quality 9, which in the vendored LAME
 /// (vendor/mp3lame-sys) runs no psychoacoustic model, as LAME did before 3.99. Measured
-/// about 1.7x cheaper per stream than the default, at a PESQ 0.3-0.5 lower on speech
+/// about 1.7x cheaper per stream than the default, at a PESQ up to 0.55 lower on speech
 /// (docs/BENCHMARKS.md).
 pub const MP3_FAST_COMPLEXITY: u8 = 0;
 

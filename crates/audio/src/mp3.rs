@@ -104,7 +104,7 @@ impl Mp3Encoder {
 /// The default 7 turns off noise shaping: measured ~1.5x faster than 5 (see the throughput
 /// example's `--sweep`). Quality 9 differs from 7 only in the vendored LAME, where it also
 /// skips the psychoacoustic model (short blocks against pre-echo, perceptual bit
-/// allocation): ~1.7x faster again, at a PESQ 0.3-0.5 lower on speech.
+/// allocation): ~1.7x faster again, at a PESQ up to 0.55 lower on speech.
 fn quality(options: EncoderOptions) -> Quality {
     match options.complexity.map(|c| c.min(10)) {
         None => Quality::Ok,

@@ -1,3 +1,4 @@
+/* Modified for tts-gateway (2026-11): SessionConfig_t.psymodel (quality 9 runs no psychoacoustic model) */
 /*
  *      lame utility library include file
  *
