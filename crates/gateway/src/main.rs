@@ -20,10 +20,18 @@ async fn main() {
         }
     };
     let state = app.state();
+    let formats: Vec<String> = state
+        .codecs
+        .available()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     tracing::info!(
         addr = %state.local_addr,
         providers = ?state.providers.ids(),
         voices = state.catalog.all().len(),
+        formats = %formats.join(","),
+        mp3_quality = if state.settings.mp3_complexity.is_some() { "fast" } else { "standard" },
         "tts-gateway listening"
     );
     // Serve from a runtime worker rather than the main thread, so the accept loop and the
