@@ -45,6 +45,16 @@ impl Admission {
         Ok(Admit::Queued(QueueSlot { admission: self }))
     }
 
+    /// A worker again, for a stream that gave its own back while its reader was behind
+    /// (`stream::produce`). It waits its turn with the queued streams (the semaphore is
+    /// first come, first served) but outside the queue's bound: it was admitted once.
+    pub async fn resume(&self) -> OwnedSemaphorePermit {
+        Arc::clone(&self.workers)
+            .acquire_owned()
+            .await
+            .expect("the worker semaphore is never closed")
+    }
+
     pub fn queue_depth(&self) -> usize {
         self.queued.load(Ordering::Acquire)
     }

@@ -142,11 +142,9 @@ async fn stream(
     let (tx, mut rx) = mpsc::channel::<Frame>(state.settings.stream_buffer_frames);
     let mut producer = tokio::spawn({
         let (state, cancel) = (Arc::clone(state), cancel.clone());
-        async move {
-            let result = produce(state, session, tx, cancel).await;
-            drop(permit); // The worker is free as soon as synthesis ends, not when the client has read.
-            result
-        }
+        // The worker goes back as soon as synthesis ends (when `produce` returns), not
+        // when the client has read everything; and while the client is a buffer behind.
+        produce(state, session, tx, cancel, permit)
     });
     let mut writer = Writer {
         state,

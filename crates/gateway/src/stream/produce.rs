@@ -4,6 +4,7 @@
 
 use super::failure::StreamFailure;
 use super::source::Source;
+use crate::admission::Admission;
 use crate::sessions::{RetainedAudio, Session};
 use crate::state::AppState;
 use base64::engine::general_purpose::STANDARD;
@@ -11,7 +12,7 @@ use base64::Engine;
 use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::Instant;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, OwnedSemaphorePermit};
 use tokio_util::sync::CancellationToken;
 use tts_audio::Transcoder;
 use tts_core::SynthesisRequest;
@@ -44,6 +45,7 @@ pub async fn produce(
     session: Session,
     tx: mpsc::Sender<Frame>,
     cancel: CancellationToken,
+    worker: OwnedSemaphorePermit,
 ) -> Result<(), StreamFailure> {
     let r = &session.request;
     let options = state.settings.encoder_options(r.format(), r.bitrate_kbps);
@@ -57,6 +59,8 @@ pub async fn produce(
         seq: 0,
         cancel: &cancel,
         slow_after: state.settings.slow_client_timeout,
+        worker: Some(worker),
+        admission: &state.admission,
     };
     // The encoder is made for the rate the engine really produces, known from its first
     // chunk: a remote engine (Coqui) may differ from the rate its voice declared.
@@ -165,6 +169,9 @@ struct FrameSender<'a> {
     seq: u64,
     cancel: &'a CancellationToken,
     slow_after: std::time::Duration,
+    /// The stream's worker; given back while the buffer is full (see `wait_for_reader`).
+    worker: Option<OwnedSemaphorePermit>,
+    admission: &'a Admission,
 }
 
 impl FrameSender<'_> {
@@ -177,13 +184,10 @@ impl FrameSender<'_> {
             json: audio_frame(self.seq, audio),
             audio_bytes: audio.len(),
         };
-        tokio::select! {
-            _ = self.cancel.cancelled() => return Err(StreamFailure::ClientGone),
-            sent = self.tx.send_timeout(frame, self.slow_after) => match sent {
-                Ok(()) => {}
-                Err(mpsc::error::SendTimeoutError::Timeout(_)) => return Err(StreamFailure::SlowClient(self.slow_after.as_millis())),
-                Err(mpsc::error::SendTimeoutError::Closed(_)) => return Err(StreamFailure::ClientGone),
-            },
+        match self.tx.try_send(frame) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Closed(_)) => return Err(StreamFailure::ClientGone),
+            Err(mpsc::error::TrySendError::Full(frame)) => self.wait_for_reader(frame).await?,
         }
         if self.seq == 1 {
             // Let the writer send the first frame now. An engine that hands over a lot of
@@ -192,6 +196,27 @@ impl FrameSender<'_> {
             // the CPU cost of a pcm16 stream.
             tokio::task::yield_now().await;
         }
+        Ok(())
+    }
+
+    /// The reader is a whole buffer behind. Waits for it without a worker, so that slow
+    /// readers hold no synthesis capacity (eight clients that stop reading would
+    /// otherwise stall every stream for the slow-client timeout), then takes a worker
+    /// again before synthesising more.
+    async fn wait_for_reader(&mut self, frame: Frame) -> Result<(), StreamFailure> {
+        self.worker = None;
+        tokio::select! {
+            _ = self.cancel.cancelled() => return Err(StreamFailure::ClientGone),
+            sent = self.tx.send_timeout(frame, self.slow_after) => match sent {
+                Ok(()) => {}
+                Err(mpsc::error::SendTimeoutError::Timeout(_)) => return Err(StreamFailure::SlowClient(self.slow_after.as_millis())),
+                Err(mpsc::error::SendTimeoutError::Closed(_)) => return Err(StreamFailure::ClientGone),
+            },
+        }
+        self.worker = tokio::select! {
+            _ = self.cancel.cancelled() => return Err(StreamFailure::ClientGone),
+            worker = self.admission.resume() => Some(worker),
+        };
         Ok(())
     }
 }

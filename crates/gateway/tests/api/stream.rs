@@ -2,9 +2,10 @@
 //! clients, and shutdown.
 
 use crate::doubles::{double_body, spawn_double, Behaviour, Double};
-use crate::helpers::{body, collect, ffmpeg_decode, spawn_app};
+use crate::helpers::{body, collect, ffmpeg_decode, spawn_app, TestApp};
 use futures::StreamExt;
 use serde_json::Value;
+use std::sync::Arc;
 use std::time::Duration;
 use tts_providers::mock_tone::MockTone;
 
@@ -116,19 +117,34 @@ async fn a_client_leaving_mid_stream_stops_synthesis_and_frees_the_worker() {
     assert_eq!(status["status"], "failed");
 }
 
-#[tokio::test]
-async fn a_client_that_does_not_read_is_closed_instead_of_buffered_without_bound() {
+type ClientSocket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A gateway with an endless engine and a 4-frame stream buffer, `workers` workers and
+/// `slow` as its slow-client timeout, and a client streaming from it that reads nothing:
+/// the socket buffers fill, then the stream's own. Returns the app, the engine, the
+/// session id and the unread socket.
+async fn unread_endless_stream(
+    workers: usize,
+    slow: Duration,
+) -> (TestApp, Arc<Double>, String, ClientSocket) {
     let double = Double::new("endless", Behaviour::Endless(0));
     let app = spawn_double(&double, |s| {
+        s.workers = workers;
         s.stream_buffer_frames = 4;
-        s.slow_client_timeout = Duration::from_millis(300);
+        s.slow_client_timeout = slow;
     })
     .await;
     let (id, _) = app.create(&double_body("endless")).await;
     let (ws, _) = tokio_tungstenite::connect_async(app.ws_url(&id))
         .await
         .unwrap();
-    // Read nothing: the socket buffers fill, then the stream's own small buffer.
+    (app, double, id, ws)
+}
+
+#[tokio::test]
+async fn a_client_that_does_not_read_is_closed_instead_of_buffered_without_bound() {
+    let (app, double, id, ws) = unread_endless_stream(8, Duration::from_millis(300)).await;
     app.eventually("the slow client is dropped", || async {
         app.metric(
             "tts_backend_dropped_frames_total",
@@ -154,6 +170,41 @@ async fn a_client_that_does_not_read_is_closed_instead_of_buffered_without_bound
         status["error"].as_str().unwrap().contains("did not read"),
         "{status}"
     );
+}
+
+/// A client that stops reading holds no worker once its buffer is full: with one worker,
+/// another session streams to the end while the first still waits for its reader.
+#[tokio::test]
+async fn a_client_that_stops_reading_gives_its_worker_back() {
+    let (app, _double, _id, stuck) = unread_endless_stream(1, Duration::from_secs(60)).await;
+    app.eventually("the stuck stream's worker is free", || async {
+        app.metric("tts_session_workers_busy", &[]).await == 0.0
+            && app
+                .metric("tts_active_streams", &[("provider", "endless")])
+                .await
+                == 1.0
+    })
+    .await;
+    let text = "Served meanwhile";
+    let (id, _) = app.create(&body(text, "pcm16", 16000)).await;
+    let served = tokio::time::timeout(Duration::from_secs(10), app.stream(&id))
+        .await
+        .expect("served while the other stream waits for its reader");
+    assert!(served.is_eos());
+    assert_eq!(served.samples(), MockTone::new().render(text));
+    assert_eq!(
+        app.metric("tts_active_streams", &[("provider", "endless")])
+            .await,
+        1.0,
+        "the stuck stream is still open"
+    );
+    drop(stuck);
+    app.eventually("the stuck stream ends", || async {
+        app.metric("tts_active_streams", &[("provider", "endless")])
+            .await
+            == 0.0
+    })
+    .await;
 }
 
 #[tokio::test]
