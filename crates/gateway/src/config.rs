@@ -76,6 +76,11 @@ pub struct Settings {
     /// `REDIS_TIMEOUT_MS` (500): the longest any one Redis call may take (connecting
     /// included) before the request answers 503.
     pub redis_timeout: Duration,
+    /// `REDIS_CLAIM_LEASE_MS` (15000): how long a stream's claim on its session outlives
+    /// the gateway that holds it. The holder renews it three times per lease; a gateway
+    /// that dies mid-stream stops renewing, and its session becomes pending again (to be
+    /// streamed or fetched anew) instead of staying `streaming` until it expires.
+    pub redis_claim_lease: Duration,
     /// `REDIS_KEY_PREFIX` (`tts:`): prefix of every key, so deployments can share a Redis.
     pub redis_key_prefix: String,
     /// The engines' own variables (MOCK_TONE_ENABLED, PIPER_*, ESPEAK_*, COQUI_* …).
@@ -150,6 +155,7 @@ impl Settings {
             },
             redis_url: redis_url(get)?,
             redis_timeout: ms("REDIS_TIMEOUT_MS", 500)?,
+            redis_claim_lease: ms("REDIS_CLAIM_LEASE_MS", 15_000)?,
             redis_key_prefix: get("REDIS_KEY_PREFIX").unwrap_or_else(|| "tts:".into()),
             providers: ProvidersConfig::from_env(get)?,
         })

@@ -8,6 +8,7 @@ mod helpers;
 mod cluster;
 mod gated;
 mod layout;
+mod lease;
 mod outage;
 mod server;
 

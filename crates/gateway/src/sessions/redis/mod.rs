@@ -7,6 +7,11 @@
 //! within `SESSION_AUDIO_BUDGET_MB` across all gateways (the oldest goes first). Dropping
 //! an audio key, for the budget or by Redis's own eviction, leaves the session intact:
 //! `/file` then says the audio is no longer retained, as with the in-memory store.
+//!
+//! A claim comes with a lease (`REDIS_CLAIM_LEASE_MS`), a key of its own that this store
+//! renews for every stream it holds. A gateway that dies mid-stream stops renewing; once
+//! the lease expires its session counts as pending again, so the client can stream it
+//! anew or fetch `/file`, rather than meeting "already streaming" until the session expires.
 
 mod pcm;
 mod scripts;
@@ -15,11 +20,16 @@ use super::{Claim, RetainedAudio, Session, SessionStore, Status, StoreError};
 use crate::config::Settings;
 use crate::redis_backend::{Redis, RedisError};
 use async_trait::async_trait;
+use parking_lot::Mutex;
 use pcm::Pcm;
-use scripts::{CLAIM, COMPLETE, FAIL, RELEASE, UNCLAIM};
-use std::sync::Arc;
+use scripts::{CLAIM, COMPLETE, FAIL, RELEASE, RENEW, UNCLAIM};
+use std::collections::HashMap;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 use uuid::Uuid;
+
+/// The claims this gateway holds: session → claim token.
+type Leases = Mutex<HashMap<Uuid, String>>;
 
 /// No engine here speaks slower than four characters a second (mock_tone: ten; Piper and
 /// eSpeak: twelve or more), so longer audio than this per allowed character is a runaway.
@@ -32,16 +42,28 @@ pub struct RedisStore {
     max_audio_seconds: f64,
     /// `SESSION_AUDIO_BUDGET_MB`: the audio retained across all sessions and gateways.
     audio_budget: usize,
+    lease_ms: u64,
+    /// Renewed in the background while this store lives (see the module docs).
+    leases: Arc<Leases>,
 }
 
 impl RedisStore {
+    /// Must be called within a Tokio runtime: it starts the task that renews leases.
     pub fn new(redis: Redis, settings: &Settings) -> Self {
-        Self {
+        let store = Self {
             redis,
             ttl_ms: settings.session_ttl.as_millis().max(1) as u64,
             max_audio_seconds: settings.max_text_chars as f64 * MAX_SECONDS_PER_CHAR,
             audio_budget: settings.audio_budget_bytes,
-        }
+            lease_ms: settings.redis_claim_lease.as_millis().max(1) as u64,
+            leases: Arc::default(),
+        };
+        tokio::spawn(renew_leases(
+            store.redis.clone(),
+            Arc::downgrade(&store.leases),
+            store.lease_ms,
+        ));
+        store
     }
 
     /// The most audio bytes kept for a session whose voice speaks at `rate` Hz: what the
@@ -63,6 +85,15 @@ impl RedisStore {
         self.redis.key("audio", id)
     }
 
+    fn lease_key(&self, id: Uuid) -> String {
+        self.redis.key("lease", id)
+    }
+
+    /// This gateway no longer holds `id`'s claim (completed, failed or released).
+    fn forget_lease(&self, id: Uuid) {
+        self.leases.lock().remove(&id);
+    }
+
     /// One MULTI: the audio (if `retain`) as a plain SET, then the [`COMPLETE`] script.
     fn completion(&self, id: Uuid, audio: &RetainedAudio, retain: bool) -> redis::Pipeline {
         let (session, audio_key) = (self.session_key(id), self.audio_key(id));
@@ -80,11 +111,12 @@ impl RedisStore {
         };
         pipe.cmd("EVAL")
             .arg(COMPLETE)
-            .arg(4)
+            .arg(5)
             .arg(&session)
             .arg(&audio_key)
             .arg(self.redis.prefixed("audio-index"))
             .arg(self.redis.prefixed("audio-bytes"))
+            .arg(self.lease_key(id))
             .arg(self.ttl_ms)
             .arg(rate)
             .arg(audio.bytes())
@@ -97,7 +129,8 @@ impl RedisStore {
     /// A claim whose answer was lost (timeout, dropped connection) may still have been
     /// made, and nobody would stream the session: it would be stuck `streaming` until it
     /// expires. Undoes it in the background, once Redis answers again (within the TTL).
-    fn undo_claim(&self, key: String, token: String) {
+    fn undo_claim(&self, id: Uuid, token: String) {
+        let (key, lease) = (self.session_key(id), self.lease_key(id));
         let redis = self.redis.clone();
         let give_up = tokio::time::Instant::now() + self.ttl();
         tokio::spawn(async move {
@@ -105,7 +138,7 @@ impl RedisStore {
             while tokio::time::Instant::now() < give_up {
                 let mut conn = redis.conn();
                 let mut undo = UNCLAIM.prepare_invoke();
-                undo.key(&key).arg(&token);
+                undo.key(&key).key(&lease).arg(&token);
                 if redis
                     .call("unclaim", undo.invoke_async::<()>(&mut conn))
                     .await
@@ -117,6 +150,44 @@ impl RedisStore {
                 delay = (delay * 2).min(Duration::from_secs(5));
             }
         });
+    }
+}
+
+/// Every third of a lease, extends the leases of the streams this gateway holds, in one
+/// round trip; ends when the store is dropped.
+async fn renew_leases(redis: Redis, leases: Weak<Leases>, lease_ms: u64) {
+    let period = Duration::from_millis((lease_ms / 3).max(1));
+    loop {
+        tokio::time::sleep(period).await;
+        let Some(leases) = leases.upgrade() else {
+            return;
+        };
+        let held: Vec<(Uuid, String)> = leases
+            .lock()
+            .iter()
+            .map(|(id, token)| (*id, token.clone()))
+            .collect();
+        drop(leases);
+        if held.is_empty() {
+            continue;
+        }
+        let mut renew = RENEW.prepare_invoke();
+        renew.arg(lease_ms);
+        for (id, token) in &held {
+            renew.key(redis.key("lease", id)).arg(token);
+        }
+        let mut conn = redis.conn();
+        match redis
+            .call("renew", renew.invoke_async::<u64>(&mut conn))
+            .await
+        {
+            Ok(0) => {}
+            Ok(lost) => tracing::warn!(
+                lost,
+                "claim leases expired before they could be renewed; those sessions may be streamed twice"
+            ),
+            Err(e) => tracing::warn!(error = %e, "could not renew claim leases"),
+        }
     }
 }
 
@@ -156,14 +227,17 @@ impl SessionStore for RedisStore {
     }
 
     async fn get(&self, id: Uuid) -> Result<Option<Session>, StoreError> {
-        let key = self.session_key(id);
+        let (key, lease) = (self.session_key(id), self.lease_key(id));
         let mut conn = self.redis.conn();
-        let (data, status, error): (Option<String>, Option<String>, Option<String>) = self
+        type Fields = (Option<String>, Option<String>, Option<String>);
+        let ((data, status, error), leased): (Fields, bool) = self
             .redis
             .call("get", async move {
-                redis::cmd("HMGET")
+                redis::pipe()
+                    .cmd("HMGET")
                     .arg(&key)
                     .arg(&["data", "status", "error"])
+                    .exists(&lease)
                     .query_async(&mut conn)
                     .await
             })
@@ -174,24 +248,30 @@ impl SessionStore for RedisStore {
         if let Some(status) = status {
             session.status = parse_status(&status).ok_or_else(|| corrupt(id, &status))?;
         }
+        if session.status == Status::Streaming && !leased {
+            // Abandoned by a gateway that died mid-stream: claimable again (see CLAIM).
+            session.status = Status::Pending;
+        }
         session.error = error;
         Ok(Some(session))
     }
 
     async fn claim(&self, id: Uuid) -> Result<Claim, StoreError> {
-        let key = self.session_key(id);
+        let (key, lease) = (self.session_key(id), self.lease_key(id));
         let token = Uuid::new_v4().to_string();
         let mut conn = self.redis.conn();
-        let ttl = self.ttl_ms;
+        let (ttl, lease_ms) = (self.ttl_ms, self.lease_ms);
         let reply: Vec<String> = match self
             .redis
             .call("claim", {
-                let (key, token) = (key.clone(), token.clone());
+                let token = token.clone();
                 async move {
                     CLAIM
                         .key(key)
+                        .key(lease)
                         .arg(ttl)
                         .arg(token)
+                        .arg(lease_ms)
                         .invoke_async(&mut conn)
                         .await
                 }
@@ -200,7 +280,7 @@ impl SessionStore for RedisStore {
         {
             Ok(reply) => reply,
             Err(e) => {
-                self.undo_claim(key, token);
+                self.undo_claim(id, token);
                 return Err(unavailable(e));
             }
         };
@@ -210,6 +290,7 @@ impl SessionStore for RedisStore {
                     serde_json::from_str(data).map_err(|e| corrupt(id, e))?;
                 session.status = Status::Streaming;
                 session.error = None;
+                self.leases.lock().insert(id, token);
                 Ok(Claim::Claimed(Box::new(session)))
             }
             [outcome, status] if outcome == "taken" => Ok(Claim::Taken(
@@ -221,19 +302,24 @@ impl SessionStore for RedisStore {
     }
 
     async fn release(&self, id: Uuid) -> Result<(), StoreError> {
-        let key = self.session_key(id);
+        self.forget_lease(id);
+        let (key, lease) = (self.session_key(id), self.lease_key(id));
         let mut conn = self.redis.conn();
         self.redis
             .call("release", async move {
-                RELEASE.key(key).invoke_async::<()>(&mut conn).await
+                RELEASE
+                    .key(key)
+                    .key(lease)
+                    .invoke_async::<()>(&mut conn)
+                    .await
             })
             .await
             .map_err(unavailable)
     }
 
-    /// Records the completion and the audio. A failure here is logged and counted but not
-    /// returned: the client already has every audio frame, and should get its `eos` rather
-    /// than an error about bookkeeping. The session then stays `streaming` until it expires.
+    /// Records the completion and the audio, and stops renewing the claim. A failure is
+    /// returned (the stream logs it and still ends with `eos`); the session then counts as
+    /// pending once its lease runs out, so `/file` synthesises it anew.
     async fn complete(&self, id: Uuid, audio: Arc<RetainedAudio>) -> Result<(), StoreError> {
         let cap = self.audio_cap(audio.sample_rate);
         let retain = audio.bytes() <= cap;
@@ -241,6 +327,7 @@ impl SessionStore for RedisStore {
             tracing::warn!(session = %id, bytes = audio.bytes(), cap,
                 "audio larger than the per-session cap is not retained for /file");
         }
+        self.forget_lease(id);
         let pipe = self.completion(id, &audio, retain);
         let mut conn = self.redis.conn();
         let result = self
@@ -255,13 +342,15 @@ impl SessionStore for RedisStore {
     }
 
     async fn fail(&self, id: Uuid, reason: &str) -> Result<(), StoreError> {
-        let key = self.session_key(id);
+        self.forget_lease(id);
+        let (key, lease) = (self.session_key(id), self.lease_key(id));
         let reason = reason.to_string();
         let mut conn = self.redis.conn();
         let ttl = self.ttl_ms;
         self.redis
             .call("fail", async move {
                 FAIL.key(key)
+                    .key(lease)
                     .arg(ttl)
                     .arg(reason)
                     .invoke_async::<()>(&mut conn)

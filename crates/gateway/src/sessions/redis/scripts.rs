@@ -4,35 +4,60 @@
 use redis::Script;
 use std::sync::LazyLock;
 
-/// KEYS[1] session. ARGV[1] TTL ms, ARGV[2] a token naming this claim.
+/// KEYS[1] session, KEYS[2] its claim lease. ARGV[1] TTL ms, ARGV[2] a token naming this
+/// claim, ARGV[3] the lease in ms. A `streaming` session whose lease has expired was
+/// abandoned (its gateway died mid-stream) and is claimed like a pending one.
 /// Returns {"claimed", data} | {"taken", status} | {"missing"}.
 pub static CLAIM: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
         local v = redis.call('HMGET', KEYS[1], 'data', 'status')
         if not v[1] then return {'missing'} end
-        if v[2] ~= 'pending' then return {'taken', v[2]} end
+        local abandoned = v[2] == 'streaming' and redis.call('EXISTS', KEYS[2]) == 0
+        if v[2] ~= 'pending' and not abandoned then return {'taken', v[2]} end
         redis.call('HSET', KEYS[1], 'status', 'streaming', 'claimant', ARGV[2])
         redis.call('PEXPIRE', KEYS[1], ARGV[1])
+        redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
         return {'claimed', v[1]}
         ",
     )
 });
 
-/// KEYS[1] session. Back to pending only if it is streaming.
+/// KEYS: claim leases; ARGV[1] the lease in ms, then each lease's claim token. Extends
+/// each lease still held by that token; returns how many were not (lost to a reclaim
+/// after this gateway could not renew in time).
+pub static RENEW: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        local lost = 0
+        for i, key in ipairs(KEYS) do
+          if redis.call('GET', key) == ARGV[i + 1] then
+            redis.call('PEXPIRE', key, ARGV[1])
+          else
+            lost = lost + 1
+          end
+        end
+        return lost
+        ",
+    )
+});
+
+/// KEYS[1] session, KEYS[2] its lease. Back to pending only if it is streaming.
 pub static RELEASE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
         if redis.call('HGET', KEYS[1], 'status') == 'streaming' then
           redis.call('HSET', KEYS[1], 'status', 'pending')
           redis.call('HDEL', KEYS[1], 'claimant')
+          redis.call('DEL', KEYS[2])
         end
         return 0
         ",
     )
 });
 
-/// KEYS[1] session. ARGV[1] a claim token. Undoes that claim, and only that one.
+/// KEYS[1] session, KEYS[2] its lease. ARGV[1] a claim token. Undoes that claim, and only
+/// that one.
 pub static UNCLAIM: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
@@ -40,6 +65,7 @@ pub static UNCLAIM: LazyLock<Script> = LazyLock::new(|| {
         if v[1] == 'streaming' and v[2] == ARGV[1] then
           redis.call('HSET', KEYS[1], 'status', 'pending')
           redis.call('HDEL', KEYS[1], 'claimant')
+          redis.call('DEL', KEYS[2])
         end
         return 0
         ",
@@ -47,7 +73,8 @@ pub static UNCLAIM: LazyLock<Script> = LazyLock::new(|| {
 });
 
 /// KEYS[1] session, KEYS[2] its audio, KEYS[3] the audio index (a list of
-/// "<id> <bytes> <expiry ms>", oldest first), KEYS[4] the bytes of audio retained.
+/// "<id> <bytes> <expiry ms>", oldest first), KEYS[4] the bytes of audio retained,
+/// KEYS[5] the session's claim lease (ended here).
 /// ARGV[1] TTL ms, ARGV[2] the audio's rate ("" when not retained), ARGV[3] its bytes,
 /// ARGV[4] the audio budget in bytes, ARGV[5] the session id, ARGV[6] the audio key prefix.
 ///
@@ -58,6 +85,7 @@ pub static UNCLAIM: LazyLock<Script> = LazyLock::new(|| {
 /// is also in expiry order and entries whose key has expired leave from its head.
 /// Sent as EVAL, not EVALSHA: inside MULTI a missing script cannot be loaded and retried.
 pub const COMPLETE: &str = r"
+    redis.call('DEL', KEYS[5])
     if redis.call('EXISTS', KEYS[1]) == 0 then
       redis.call('DEL', KEYS[2])
       return 0
@@ -90,10 +118,11 @@ pub const COMPLETE: &str = r"
     return 1
 ";
 
-/// KEYS[1] session. ARGV[1] TTL ms, ARGV[2] the reason.
+/// KEYS[1] session, KEYS[2] its lease (ended here). ARGV[1] TTL ms, ARGV[2] the reason.
 pub static FAIL: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
+        redis.call('DEL', KEYS[2])
         if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
         redis.call('HSET', KEYS[1], 'status', 'failed', 'error', ARGV[2])
         redis.call('PEXPIRE', KEYS[1], ARGV[1])
