@@ -57,7 +57,9 @@ async fn a_session_abandoned_mid_stream_can_be_streamed_once_its_lease_runs_out(
 async fn a_live_stream_keeps_its_claim_for_many_leases() {
     let redis = RedisServer::start().await;
     let gated = Gated::new();
-    let lease = Duration::from_millis(300);
+    // Short enough to run out five times over, and long enough that a busy test machine
+    // would have to hold up a renewal (due every 200 ms) for 400 ms to lose the claim.
+    let lease = Duration::from_millis(600);
     let streaming = gateway_with(
         &redis,
         |s| s.redis_claim_lease = lease,
