@@ -92,10 +92,7 @@ pub struct QueueSlot<'a> {
 
 impl QueueSlot<'_> {
     async fn wait(self) -> OwnedSemaphorePermit {
-        Arc::clone(&self.admission.workers)
-            .acquire_owned()
-            .await
-            .expect("the worker semaphore is never closed")
+        self.admission.resume().await
     }
 }
 

@@ -115,17 +115,9 @@ async fn a_frozen_redis_times_out_into_503_and_is_used_again_when_it_thaws() {
     recovers(&app).await;
     // The claim that timed out was queued in Redis and made when it thawed; the gateway
     // undoes it, so the session can still be streamed.
-    let show = app.url(&format!("/v1/tts/sessions/{id}"));
+    let show = format!("/v1/tts/sessions/{id}");
     app.eventually("the lost claim is undone", || async {
-        let v: serde_json::Value = app
-            .client
-            .get(&show)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let v: serde_json::Value = app.get_json(&show).await;
         v["status"] == "pending"
     })
     .await;

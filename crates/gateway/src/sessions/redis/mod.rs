@@ -86,7 +86,7 @@ impl RedisStore {
     }
 
     fn lease_key(&self, id: Uuid) -> String {
-        self.redis.key("lease", id)
+        lease_key(&self.redis, id)
     }
 
     /// This gateway no longer holds `id`'s claim (completed, failed or released).
@@ -153,6 +153,11 @@ impl RedisStore {
     }
 }
 
+/// The key of `id`'s claim lease.
+fn lease_key(redis: &Redis, id: Uuid) -> String {
+    redis.key("lease", id)
+}
+
 /// Every third of a lease, extends the leases of the streams this gateway holds, in one
 /// round trip; ends when the store is dropped.
 async fn renew_leases(redis: Redis, leases: Weak<Leases>, lease_ms: u64) {
@@ -174,7 +179,7 @@ async fn renew_leases(redis: Redis, leases: Weak<Leases>, lease_ms: u64) {
         let mut renew = RENEW.prepare_invoke();
         renew.arg(lease_ms);
         for (id, token) in &held {
-            renew.key(redis.key("lease", id)).arg(token);
+            renew.key(lease_key(&redis, *id)).arg(token);
         }
         let mut conn = redis.conn();
         match redis
