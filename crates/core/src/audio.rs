@@ -9,6 +9,25 @@
 pub struct AudioChunk {
     pub samples: Vec<i16>,
     pub sample_rate: u32,
+    /// Words that start in this chunk (or earlier, if the engine learns of them late),
+    /// for engines that know their timing; empty otherwise.
+    pub words: Vec<WordMark>,
+}
+
+/// When one word of the request's text is spoken, as an engine reports it.
+///
+/// Invariants: `start <= end`; both count samples at the stream's `sample_rate` from the
+/// first sample of the whole [`crate::AudioStream`] (not of the chunk that carries the
+/// mark), after the engine applied `speed`; marks of one stream come in text order with
+/// non-decreasing `start`. `text_start..text_end` is the word's byte range in
+/// [`crate::SynthesisRequest::text`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WordMark {
+    pub word: String,
+    pub text_start: usize,
+    pub text_end: usize,
+    pub start: u64,
+    pub end: u64,
 }
 
 impl AudioChunk {
@@ -16,7 +35,14 @@ impl AudioChunk {
         Self {
             samples,
             sample_rate,
+            words: Vec::new(),
         }
+    }
+
+    /// The same chunk carrying `words`.
+    pub fn with_words(mut self, words: Vec<WordMark>) -> Self {
+        self.words = words;
+        self
     }
 
     /// Duration of this chunk in seconds.

@@ -13,7 +13,7 @@ mod language;
 mod provider;
 mod voice;
 
-pub use audio::AudioChunk;
+pub use audio::{AudioChunk, WordMark};
 pub use error::{ProviderError, ProviderErrorKind};
 pub use format::{AudioFormat, UnknownFormat};
 pub use language::{canonicalize_language, language_matches};
