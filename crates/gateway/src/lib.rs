@@ -10,14 +10,15 @@ pub mod app;
 pub mod breaker;
 pub mod client_ip;
 pub mod config;
+pub mod doors;
 pub mod error;
 pub mod metrics;
+pub mod pipeline;
 pub mod rate_limit;
 pub mod redis_backend;
 pub mod routes;
 pub mod sessions;
 pub mod state;
-pub mod stream;
 pub mod telemetry;
 pub mod validation;
 

@@ -58,6 +58,19 @@ pub struct BackendErrorLabels {
     pub kind: &'static str,
 }
 
+/// One door (`session`, `file`, `openai`, `realtime`, and each protocol adapter).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ApiLabels {
+    pub api: &'static str,
+}
+
+/// How a door's stream ended (`completed`, `cancelled`, `refused`, `failed`).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ApiOutcomeLabels {
+    pub api: &'static str,
+    pub outcome: &'static str,
+}
+
 type FloatGauge = Gauge<f64, AtomicU64>;
 
 /// All series. Gauges that mirror live state (queue depth, rate-limit usage) are set from
@@ -84,6 +97,11 @@ pub struct Metrics {
     pub synthesis_rtf: Family<ProviderLabels, Histogram>,
     pub backend_errors: Family<BackendErrorLabels, Counter>,
     pub backend_latency: Family<BackendLabels, Histogram>,
+    pub api_first_audio: Family<ApiLabels, Histogram>,
+    pub api_streams: Family<ApiOutcomeLabels, Counter>,
+    pub contexts_open: Family<ApiLabels, Gauge>,
+    pub cancels: Family<ApiLabels, Counter>,
+    pub cancel_latency: Family<ApiLabels, Histogram>,
 }
 
 fn latency_buckets() -> Histogram {
@@ -120,6 +138,11 @@ impl Metrics {
             synthesis_rtf: Family::new_with_constructor(rtf_buckets),
             backend_errors: Family::default(),
             backend_latency: Family::new_with_constructor(latency_buckets),
+            api_first_audio: Family::new_with_constructor(latency_buckets),
+            api_streams: Family::default(),
+            contexts_open: Family::default(),
+            cancels: Family::default(),
+            cancel_latency: Family::new_with_constructor(latency_buckets),
             registry: Registry::default(),
         };
         // Counters get their `_total` suffix from the encoder.
@@ -223,6 +246,31 @@ impl Metrics {
             "Duration of calls to the shared session/rate-limit backend (Redis), by operation",
             m.backend_latency.clone(),
         );
+        registry.register(
+            "tts_api_time_to_first_audio_seconds",
+            "From a door's request (or a context's first text) to its first audio handed to the client, by door",
+            m.api_first_audio.clone(),
+        );
+        registry.register(
+            "tts_api_streams",
+            "Streams by door and outcome (completed, cancelled, refused, failed)",
+            m.api_streams.clone(),
+        );
+        registry.register(
+            "tts_contexts_open",
+            "Text-in contexts open on realtime and protocol sockets",
+            m.contexts_open.clone(),
+        );
+        registry.register(
+            "tts_cancels",
+            "Contexts cancelled by their client (barge-in)",
+            m.cancels.clone(),
+        );
+        registry.register(
+            "tts_cancel_latency_seconds",
+            "From a cancel received to its acknowledgement written, after which no audio of the context follows",
+            m.cancel_latency.clone(),
+        );
         Self { registry, ..m }
     }
 
@@ -249,6 +297,11 @@ impl Metrics {
             let _ = self.active_streams.get_or_create(&labels);
             let _ = self.provider_failures.get_or_create(&labels);
         }
+        let realtime = ApiLabels {
+            api: crate::pipeline::Api::Realtime.name(),
+        };
+        let _ = self.contexts_open.get_or_create(&realtime);
+        let _ = self.cancels.get_or_create(&realtime);
         let _ = self
             .rate_limit_hits
             .get_or_create(&ScopeLabels { scope: "ip" });

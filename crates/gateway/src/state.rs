@@ -73,6 +73,8 @@ impl AppState {
 pub struct Catalog {
     voices: Vec<Voice>,
     index: HashMap<(String, String), usize>,
+    /// Voice id → the first provider's voice of that id (doors that name no provider).
+    by_id: HashMap<String, usize>,
 }
 
 impl Catalog {
@@ -95,7 +97,21 @@ impl Catalog {
             .enumerate()
             .map(|(i, v)| ((v.provider.clone(), v.id.clone()), i))
             .collect();
-        Self { voices, index }
+        let mut by_id = HashMap::new();
+        for (i, v) in voices.iter().enumerate() {
+            by_id.entry(v.id.clone()).or_insert(i);
+        }
+        Self {
+            voices,
+            index,
+            by_id,
+        }
+    }
+
+    /// The voice `voice` of whichever provider offers it (the first in the registry's
+    /// order when several do).
+    pub fn find_any(&self, voice: &str) -> Option<&Voice> {
+        self.by_id.get(voice).map(|&i| &self.voices[i])
     }
 
     pub fn all(&self) -> &[Voice] {

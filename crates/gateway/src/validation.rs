@@ -20,6 +20,8 @@ pub struct CreateSession {
     pub bitrate_kbps: Option<u32>,
     pub speed: Option<f32>,
     pub pitch: Option<f32>,
+    /// Ask for `timestamps` frames (word timings) on the stream.
+    pub word_timestamps: bool,
 }
 
 /// Upper bound on `sample_rate_hz`, far above any codec's, to keep numbers sane.
@@ -90,6 +92,7 @@ pub fn parse_create(body: &[u8], max_text_chars: usize) -> Result<CreateSession,
         .map(|v| v as u32);
     let speed = optional_factor(&obj, "speed", &mut errors);
     let pitch = optional_factor(&obj, "pitch", &mut errors);
+    let word_timestamps = optional_bool(&obj, "word_timestamps", &mut errors).unwrap_or(false);
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -103,7 +106,28 @@ pub fn parse_create(body: &[u8], max_text_chars: usize) -> Result<CreateSession,
         bitrate_kbps,
         speed,
         pitch,
+        word_timestamps,
     })
+}
+
+/// Absent and `null` are both "not given".
+fn optional_bool(
+    obj: &Map<String, Value>,
+    field: &str,
+    errors: &mut Vec<FieldError>,
+) -> Option<bool> {
+    match obj.get(field) {
+        None | Some(Value::Null) => None,
+        Some(Value::Bool(b)) => Some(*b),
+        Some(_) => {
+            errors.push(FieldError::body(
+                field,
+                "bool_type",
+                "Input should be a valid boolean",
+            ));
+            None
+        }
+    }
 }
 
 fn missing(field: &str) -> FieldError {

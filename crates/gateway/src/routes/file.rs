@@ -6,15 +6,16 @@
 
 use super::sessions::find;
 use crate::error::{ApiError, FieldError};
+use crate::pipeline::{self, Api, Framer, Job, StreamFailure, Text};
 use crate::sessions::{Claim, RetainedAudio, Session, Status};
 use crate::state::AppState;
-use crate::stream::{synthesize_all, StreamFailure};
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
 use tts_audio::encode_file;
 use tts_core::AudioFormat;
 
@@ -154,21 +155,21 @@ async fn synthesize_now(
     session: &Session,
 ) -> Result<Arc<RetainedAudio>, ApiError> {
     let provider = session.request.provider.as_str();
-    let permit = match state.admission.admit() {
-        Ok(admit) => admit.worker().await,
-        Err(_) => {
-            let _ = state.store.release(session.id).await;
-            state.metrics.queue_full.inc();
-            return Err(ApiError::Unavailable(
-                "streaming queue is full; try again later".into(),
-            ));
-        }
+    let job = Job {
+        request: Arc::new(session.request.speech()),
+        text: Text::Whole(session.request.text.clone()),
+        framer: NoFrames,
+        api: Api::File,
+        encode: false,
+        retain: true,
     };
-    let result = synthesize_all(state, session).await;
-    drop(permit);
+    // Nothing is framed, so the buffer never fills; the channel is only the job's shape.
+    let (tx, _rx) = tokio::sync::mpsc::channel(1);
+    let result = pipeline::run(Arc::clone(state), job, tx, CancellationToken::new()).await;
+    pipeline::record_outcome(state, Api::File, &result);
     match result {
-        Ok(audio) => {
-            let audio = Arc::new(audio);
+        Ok(produced) => {
+            let audio = Arc::new(produced.audio.expect("the job retains its audio"));
             // The audio is in hand: serve it even if the store cannot keep a copy.
             if let Err(e) = state.store.complete(session.id, Arc::clone(&audio)).await {
                 tracing::warn!(session = %session.id, error = %e, "could not record the completed session");
@@ -176,12 +177,18 @@ async fn synthesize_now(
             state.metrics.session(provider, "completed");
             Ok(audio)
         }
+        Err(StreamFailure::QueueFull) => {
+            let _ = state.store.release(session.id).await;
+            Err(ApiError::Unavailable(
+                "streaming queue is full; try again later".into(),
+            ))
+        }
         Err(failure) => {
             state.metrics.session(provider, "failed");
             let _ = state.store.fail(session.id, &failure.to_string()).await;
             Err(match failure {
                 StreamFailure::CircuitOpen(_)
-                | StreamFailure::QueueFull
+                | StreamFailure::ShuttingDown
                 | StreamFailure::Store(_) => ApiError::Unavailable(failure.to_string()),
                 StreamFailure::Provider { ref error, .. }
                     if error.kind == tts_core::ProviderErrorKind::BadRequest =>
@@ -192,4 +199,12 @@ async fn synthesize_now(
             })
         }
     }
+}
+
+/// `/file` keeps the PCM and encodes it whole afterwards (exact headers): no frames.
+struct NoFrames;
+
+impl Framer for NoFrames {
+    type Frame = ();
+    fn audio(&mut self, _seq: u64, _data: &[u8]) {}
 }

@@ -6,8 +6,8 @@ mod sessions;
 mod ui;
 mod voices;
 
+use crate::doors;
 use crate::state::AppState;
-use crate::stream;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, Method, Request};
 use axum::routing::{get, post};
@@ -29,7 +29,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/tts/sessions", post(sessions::create))
         .route("/v1/tts/sessions/{id}", get(sessions::show))
         .route("/v1/tts/sessions/{id}/file", get(file::download))
-        .route("/v1/tts/stream/{id}", get(stream::upgrade))
+        .route("/v1/tts/stream/{id}", get(doors::session::upgrade))
         .layer(DefaultBodyLimit::max(state.settings.max_body_bytes))
         .with_state(Arc::clone(&state));
     let app = ui::mount(api, &state.settings);

@@ -3,6 +3,7 @@
 use crate::client_ip::{client_ip, public_host, ws_scheme};
 use crate::error::ApiError;
 use crate::metrics::ScopeLabels;
+use crate::pipeline::{resolve, Wanted};
 use crate::sessions::{unix_now, Session, SessionRequest, Status};
 use crate::state::AppState;
 use crate::validation::{parse_create, CreateSession};
@@ -14,7 +15,6 @@ use axum::Json;
 use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::sync::Arc;
-use tts_core::{canonicalize_language, language_matches};
 use uuid::Uuid;
 
 pub async fn create(
@@ -87,62 +87,38 @@ async fn rate_limit(state: &AppState, ip: std::net::IpAddr) -> Result<(), ApiErr
 
 /// The checks that need the running providers and codecs (400 when they fail).
 fn check(state: &AppState, req: CreateSession) -> Result<SessionRequest, ApiError> {
-    if state.provider(&req.provider).is_none() {
-        return Err(ApiError::BadRequest(format!(
-            "unknown provider {:?}; available providers: {}",
-            req.provider,
-            state.providers.ids().join(", ")
-        )));
-    }
-    let voice = state
-        .catalog
-        .find(&req.provider, &req.voice)
-        .ok_or_else(|| {
-            ApiError::BadRequest(format!(
-                "voice {:?} is not offered by provider {:?}; see GET /v1/voices?provider={}",
-                req.voice, req.provider, req.provider
-            ))
-        })?;
-    let language = match req.language {
-        Some(lang) if !language_matches(&lang, &voice.language) => {
-            return Err(ApiError::BadRequest(format!(
-                "language {:?} does not match voice {:?}, which speaks {}",
-                canonicalize_language(&lang),
-                voice.id,
-                voice.language
-            )))
-        }
-        Some(lang) => Some(canonicalize_language(&lang)),
-        None => None,
-    };
+    let speech = resolve(
+        state,
+        Wanted {
+            provider: Some(&req.provider),
+            voice: &req.voice,
+            language: req.language.as_deref(),
+            format: req.target_format,
+            sample_rate_hz: req.sample_rate_hz,
+            bitrate_kbps: req.bitrate_kbps,
+            speed: req.speed,
+            pitch: req.pitch,
+            word_timestamps: req.word_timestamps,
+        },
+    )
+    .map_err(|e| ApiError::BadRequest(e.message))?;
     if req.text.trim().is_empty() {
         return Err(ApiError::BadRequest(
             "text is empty after trimming whitespace".into(),
         ));
     }
-    state
-        .codecs
-        .check(req.target_format, voice.sample_rate_hz, req.sample_rate_hz)
-        .map_err(ApiError::BadRequest)?;
-    let options = tts_audio::EncoderOptions {
-        bitrate_kbps: req.bitrate_kbps,
-        ..Default::default()
-    };
-    state
-        .codecs
-        .check_options(req.target_format, req.sample_rate_hz, options)
-        .map_err(ApiError::BadRequest)?;
     Ok(SessionRequest {
-        provider: req.provider,
-        voice: req.voice,
+        provider: speech.provider,
+        voice: speech.voice,
         text: req.text,
-        target_format: req.target_format.name().to_string(),
-        sample_rate_hz: req.sample_rate_hz,
-        native_rate_hz: voice.sample_rate_hz,
-        language,
-        bitrate_kbps: req.bitrate_kbps,
-        speed: req.speed,
-        pitch: req.pitch,
+        target_format: speech.format.name().to_string(),
+        sample_rate_hz: speech.sample_rate_hz,
+        native_rate_hz: speech.native_rate_hz,
+        language: speech.language,
+        bitrate_kbps: speech.bitrate_kbps,
+        speed: speech.speed,
+        pitch: speech.pitch,
+        word_timestamps: speech.word_timestamps,
     })
 }
 

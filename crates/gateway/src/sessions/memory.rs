@@ -236,6 +236,7 @@ mod tests {
                 bitrate_kbps: None,
                 speed: None,
                 pitch: None,
+                word_timestamps: false,
             },
             status: Status::Pending,
             error: None,

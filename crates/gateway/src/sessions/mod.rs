@@ -32,6 +32,9 @@ pub struct SessionRequest {
     pub bitrate_kbps: Option<u32>,
     pub speed: Option<f32>,
     pub pitch: Option<f32>,
+    /// Sessions stored by a build without timestamps read as `false`.
+    #[serde(default)]
+    pub word_timestamps: bool,
 }
 
 impl SessionRequest {
@@ -39,6 +42,22 @@ impl SessionRequest {
         self.target_format
             .parse()
             .expect("target_format was validated at creation")
+    }
+
+    /// The pipeline's request for this session's stream.
+    pub fn speech(&self) -> crate::pipeline::SpeechRequest {
+        crate::pipeline::SpeechRequest {
+            provider: self.provider.clone(),
+            voice: self.voice.clone(),
+            language: self.language.clone(),
+            format: self.format(),
+            sample_rate_hz: self.sample_rate_hz,
+            native_rate_hz: self.native_rate_hz,
+            bitrate_kbps: self.bitrate_kbps,
+            speed: self.speed,
+            pitch: self.pitch,
+            word_timestamps: self.word_timestamps,
+        }
     }
 }
 

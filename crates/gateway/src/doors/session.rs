@@ -6,14 +6,9 @@
 //! client. Every exit path ends with exactly one final frame (`eos` or `error`) and a
 //! close code, and gives back the worker and the active-stream gauge.
 
-mod failure;
-mod produce;
-mod source;
-
-pub use failure::{close, StreamFailure};
-pub use produce::{audio_frame, synthesize_all};
-
+use super::ws::{audio_frame, Undelivered, WsWriter};
 use crate::metrics::{ProviderLabels, StreamLabels};
+use crate::pipeline::{self, close, Api, Framer, Job, StreamFailure, Text, WordTiming};
 use crate::sessions::{Claim, Session};
 use crate::state::AppState;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
@@ -21,11 +16,9 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use futures::stream::SplitSink;
 use futures::{SinkExt, StreamExt};
-use produce::{produce, Frame};
 use serde_json::json;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
@@ -84,13 +77,10 @@ async fn run(state: Arc<AppState>, socket: WebSocket, id: String) {
 /// Counts the stream's outcome and records it on the session.
 async fn record(state: &AppState, session: &Session, outcome: &Result<(), StreamFailure>) {
     let provider = &session.request.provider;
+    pipeline::record_outcome(state, Api::Session, outcome);
     match outcome {
         Ok(()) => state.metrics.session(provider, "completed"),
-        Err(StreamFailure::QueueFull) => {
-            state.metrics.queue_full.inc();
-            let _ = state.store.release(session.id).await;
-        }
-        Err(StreamFailure::LeftQueue) => {
+        Err(StreamFailure::QueueFull | StreamFailure::LeftQueue) => {
             let _ = state.store.release(session.id).await;
         }
         Err(failure) => {
@@ -111,8 +101,8 @@ async fn claim(state: &AppState, id: &str) -> Result<Session, StreamFailure> {
     }
 }
 
-/// Admission, then production and writing until the producer is done and every frame
-/// it made has been written.
+/// The pipeline produces while this task writes its frames to the socket, until the
+/// producer is done and every frame it made has been written.
 async fn stream(
     state: &Arc<AppState>,
     session: Session,
@@ -120,39 +110,26 @@ async fn stream(
     cancel: &CancellationToken,
     connected: Instant,
 ) -> Result<(), StreamFailure> {
+    let speech = session.request.speech();
     let labels = StreamLabels {
-        provider: session.request.provider.clone(),
-        format: session.request.format().name(),
+        provider: speech.provider.clone(),
+        format: speech.format.name(),
     };
-    let admit = state
-        .admission
-        .admit()
-        .map_err(|_| StreamFailure::QueueFull)?;
-    let queued = Instant::now();
-    let permit = tokio::select! {
-        _ = cancel.cancelled() => return Err(StreamFailure::LeftQueue),
-        _ = state.shutdown_deadline.cancelled() => return Err(StreamFailure::ShuttingDown),
-        p = admit.worker() => p,
+    let job = Job {
+        request: Arc::new(speech),
+        text: Text::Whole(session.request.text.clone()),
+        framer: SessionFrames,
+        api: Api::Session,
+        encode: true,
+        retain: true,
     };
-    state
-        .metrics
-        .queue_wait
-        .observe(queued.elapsed().as_secs_f64());
-
-    let (tx, mut rx) = mpsc::channel::<Frame>(state.settings.stream_buffer_frames);
-    let mut producer = tokio::spawn({
-        let (state, cancel) = (Arc::clone(state), cancel.clone());
-        // The worker goes back as soon as synthesis ends (when `produce` returns), not
-        // when the client has read everything; and while the client is a buffer behind.
-        produce(state, session, tx, cancel, permit)
-    });
-    let mut writer = Writer {
+    let (mut rx, mut producer) = pipeline::spawn(
         state,
-        labels,
-        connected,
-        first_sent: false,
-        write_timeout: state.settings.slow_client_timeout,
-    };
+        job,
+        cancel.clone(),
+        state.settings.stream_buffer_frames,
+    );
+    let mut writer = WsWriter::new(state, labels, Api::Session, connected);
     let deadline = &state.shutdown_deadline;
     let (produced, delivered) = {
         // One drain future for the whole stream: dropping it while it holds a frame it
@@ -178,7 +155,7 @@ async fn stream(
             (Some(d), _) => d,
             // Deliver what was produced (also before an engine failure, which is
             // reported after it); a slow or departed client gets nothing more.
-            (None, Ok(()) | Err(StreamFailure::Provider { .. })) => tokio::select! {
+            (None, Ok(_) | Err(StreamFailure::Provider { .. })) => tokio::select! {
                 d = &mut drain => d,
                 _ = deadline.cancelled() => return Err(StreamFailure::ShuttingDown),
             },
@@ -187,105 +164,55 @@ async fn stream(
         (produced, delivered)
     };
     let left = rx.len() as u64;
-    match (produced, delivered) {
+    let produced = match (produced, delivered) {
         (_, Err(Undelivered::Stuck)) | (Err(StreamFailure::SlowClient(_)), _) => {
             writer.dropped(left, "slow_client");
-            Err(StreamFailure::SlowClient(writer.write_timeout.as_millis()))
+            return Err(StreamFailure::SlowClient(
+                writer.write_timeout().as_millis(),
+            ));
         }
         (_, Err(Undelivered::Gone)) | (Err(StreamFailure::ClientGone), _) => {
             writer.dropped(left, "client_disconnected");
-            Err(StreamFailure::ClientGone)
+            return Err(StreamFailure::ClientGone);
         }
-        (produced, Ok(())) => produced,
+        (produced, Ok(())) => produced?,
+    };
+    // Recorded before `eos` goes out, so a client that fetches the file right after it
+    // finds it. The client has every frame by now: a store that cannot record the
+    // completion costs the `/file` copy, not the stream, so it is logged, not reported.
+    if let Some(audio) = produced.audio {
+        if let Err(e) = state.store.complete(session.id, Arc::new(audio)).await {
+            tracing::warn!(session = %session.id, error = %e, "could not record the completed session");
+        }
+    }
+    Ok(())
+}
+
+/// The session socket's frames: `{"type":"audio","seq":N,"data":…}` and, when the
+/// session asked for them, `{"type":"timestamps","words":[…]}`.
+struct SessionFrames;
+
+impl Framer for SessionFrames {
+    type Frame = String;
+
+    fn audio(&mut self, seq: u64, data: &[u8]) -> String {
+        audio_frame(seq, data)
+    }
+
+    fn words(&mut self, words: &[WordTiming]) -> Option<String> {
+        Some(json!({"type": "timestamps", "words": words}).to_string())
     }
 }
 
-/// Why frames did not reach the client.
-#[derive(Debug)]
-enum Undelivered {
-    /// The connection failed or closed.
-    Gone,
-    /// The socket accepted nothing for the slow-client timeout.
-    Stuck,
-}
-
-fn flatten(
-    joined: Result<Result<(), StreamFailure>, tokio::task::JoinError>,
-) -> Result<(), StreamFailure> {
+fn flatten<T>(
+    joined: Result<Result<T, StreamFailure>, tokio::task::JoinError>,
+) -> Result<T, StreamFailure> {
     joined.unwrap_or_else(|e| {
         tracing::error!(error = %e, "stream producer panicked");
         Err(StreamFailure::Encode(tts_audio::EncodeError::Codec(
             "internal failure".into(),
         )))
     })
-}
-
-struct Writer<'a> {
-    state: &'a AppState,
-    labels: StreamLabels,
-    connected: Instant,
-    first_sent: bool,
-    write_timeout: Duration,
-}
-
-impl Writer<'_> {
-    /// Writes frames until the producer closes the buffer. Frames that are already
-    /// waiting go out in one flush: fewer syscalls under load, same order. A socket that
-    /// accepts nothing for the slow-client timeout is given up on.
-    async fn drain(
-        &mut self,
-        sink: &mut Sink,
-        rx: &mut mpsc::Receiver<Frame>,
-    ) -> Result<(), Undelivered> {
-        while let Some(frame) = rx.recv().await {
-            let (mut frames, mut bytes) = (1u64, frame.audio_bytes as u64);
-            self.write(sink.feed(Message::Text(frame.json.into())))
-                .await?;
-            while let Ok(more) = rx.try_recv() {
-                frames += 1;
-                bytes += more.audio_bytes as u64;
-                self.write(sink.feed(Message::Text(more.json.into())))
-                    .await?;
-            }
-            self.write(sink.flush()).await?;
-            if !self.first_sent {
-                self.first_sent = true;
-                self.state
-                    .metrics
-                    .time_to_first_audio
-                    .get_or_create(&self.labels)
-                    .observe(self.connected.elapsed().as_secs_f64());
-            }
-            self.state
-                .metrics
-                .stream_chunks
-                .get_or_create(&self.labels)
-                .inc_by(frames);
-            self.state
-                .metrics
-                .stream_bytes
-                .get_or_create(&self.labels)
-                .inc_by(bytes);
-        }
-        Ok(())
-    }
-
-    async fn write(
-        &self,
-        op: impl std::future::Future<Output = Result<(), axum::Error>>,
-    ) -> Result<(), Undelivered> {
-        match tokio::time::timeout(self.write_timeout, op).await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(_)) => Err(Undelivered::Gone),
-            Err(_) => Err(Undelivered::Stuck),
-        }
-    }
-
-    fn dropped(&self, frames: u64, reason: &'static str) {
-        self.state
-            .metrics
-            .dropped(&self.labels.provider, self.labels.format, reason, frames);
-    }
 }
 
 /// Sends the final frame and the close code for `outcome`.

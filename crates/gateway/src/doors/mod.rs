@@ -1,0 +1,11 @@
+//! The doors: each translates one wire protocol into calls of the shared
+//! [`crate::pipeline`], and the pipeline's frames back into that protocol.
+//!
+//! - [`session`]: the native session WebSocket (`/v1/tts/stream/{id}`);
+//! - [`openai`]: OpenAI's `POST /v1/audio/speech` and `GET /v1/models`;
+//! - [`realtime`]: the text-in WebSocket with contexts (`/v1/tts/realtime`).
+//!
+//! `/file` and the other plain HTTP endpoints of the native API are in `crate::routes`.
+
+pub mod session;
+pub mod ws;

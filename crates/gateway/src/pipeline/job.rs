@@ -1,0 +1,472 @@
+//! The one synthesis loop every door shares: text (whole, or segments as they arrive) →
+//! engine (with the timeouts, retries and breaker of [`Source`]) → resampler/encoder →
+//! frames of the door's wire format in a bounded buffer that the door drains.
+//!
+//! The key decisions:
+//! - The door supplies a [`Framer`], run here on the producing side, so each frame is
+//!   serialised once, straight from the encoder's bytes.
+//! - A worker (admission permit) is held only while synthesising. It is taken before a
+//!   segment, given back while the reader is a whole buffer behind, and given back
+//!   between the segments of incremental text, so a context waiting for an LLM's next
+//!   tokens holds no synthesis capacity. The first segment goes through the bounded queue
+//!   (a full queue refuses); later ones wait their turn outside the bound.
+//! - One transcoder lives as long as the stream, so the concatenated audio of all
+//!   segments is one valid stream of its format.
+
+use super::failure::StreamFailure;
+use super::request::SpeechRequest;
+use super::segmenter::Segment;
+use super::source::Source;
+use crate::metrics::{ApiLabels, ProviderLabels};
+use crate::sessions::RetainedAudio;
+use crate::state::AppState;
+use serde::Serialize;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, OwnedSemaphorePermit};
+use tokio_util::sync::CancellationToken;
+use tts_audio::Transcoder;
+use tts_core::WordMark;
+
+/// Audio is fed to the encoder in pieces of at most this long, so frames stay small
+/// and leave early even when an engine hands over a whole sentence at once.
+const PIECE_MS: u32 = 100;
+
+/// The fixed set of doors, for the `api` metric label.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Api {
+    Session,
+    File,
+    OpenAi,
+    Realtime,
+}
+
+impl Api {
+    pub const ALL: [Api; 4] = [Api::Session, Api::File, Api::OpenAi, Api::Realtime];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Api::Session => "session",
+            Api::File => "file",
+            Api::OpenAi => "openai",
+            Api::Realtime => "realtime",
+        }
+    }
+}
+
+/// The text of one stream.
+pub enum Text {
+    /// Known in full: one segment (engines split it into sentences themselves).
+    Whole(String),
+    /// Released by a context's segmenter as text arrives. The stream ends when the
+    /// sender is dropped.
+    Incremental(mpsc::Receiver<Segment>),
+}
+
+impl Text {
+    async fn next(&mut self) -> Option<Segment> {
+        match self {
+            Text::Whole(text) if text.is_empty() => None,
+            Text::Whole(text) => Some(Segment {
+                text: std::mem::take(text),
+                offset: 0,
+                flush: false,
+            }),
+            Text::Incremental(rx) => rx.recv().await,
+        }
+    }
+
+    fn incremental(&self) -> bool {
+        matches!(self, Text::Incremental(_))
+    }
+}
+
+/// When one word is heard, on the output stream's timeline (after speed, resampling and
+/// the pauses between segments), with its place in the text the stream received.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct WordTiming {
+    pub word: String,
+    pub start_ms: f64,
+    pub end_ms: f64,
+    /// Byte range of the word in the whole text of the stream.
+    pub text_start: usize,
+    pub text_end: usize,
+}
+
+/// A door's wire format for what the pipeline produces. Runs on the producing side.
+pub trait Framer: Send + 'static {
+    type Frame: Send + 'static;
+    /// A piece of encoded audio; `seq` counts the stream's audio frames from 1, gapless.
+    fn audio(&mut self, seq: u64, data: &[u8]) -> Self::Frame;
+    /// Word timings (only called when the request asked for them and the engine has
+    /// them); `None` where the door's protocol has no place for them.
+    fn words(&mut self, _words: &[WordTiming]) -> Option<Self::Frame> {
+        None
+    }
+    /// Every byte of audio of a flushed segment has been framed before this.
+    fn flushed(&mut self) -> Option<Self::Frame> {
+        None
+    }
+}
+
+/// A frame and the audio bytes it carries (for metrics).
+pub struct Framed<T> {
+    pub frame: T,
+    pub audio_bytes: usize,
+}
+
+/// One stream to produce.
+pub struct Job<F: Framer> {
+    pub request: Arc<SpeechRequest>,
+    pub text: Text,
+    pub framer: F,
+    pub api: Api,
+    /// `false` for `/file`, which wants only the PCM.
+    pub encode: bool,
+    /// Keep the stream's PCM (for `/file`).
+    pub retain: bool,
+}
+
+/// What a finished stream produced.
+#[derive(Debug, Default)]
+pub struct Produced {
+    /// The PCM at the engine's rate, when the job asked to retain it.
+    pub audio: Option<RetainedAudio>,
+    /// Samples produced, at `rate`.
+    pub samples: u64,
+    pub rate: u32,
+}
+
+/// A running job: its frames, and its outcome.
+pub type Spawned<T> = (
+    mpsc::Receiver<Framed<T>>,
+    tokio::task::JoinHandle<Result<Produced, StreamFailure>>,
+);
+
+/// Spawns `job` on the gateway's stream tracker; its frames arrive on the returned
+/// receiver (bounded by `STREAM_BUFFER_FRAMES`), its outcome from the handle.
+pub fn spawn<F: Framer>(
+    state: &Arc<AppState>,
+    job: Job<F>,
+    cancel: CancellationToken,
+    buffer: usize,
+) -> Spawned<F::Frame> {
+    let (tx, rx) = mpsc::channel(buffer.max(1));
+    let handle = state.streams.spawn(run(Arc::clone(state), job, tx, cancel));
+    (rx, handle)
+}
+
+/// Runs `job` to its end, sending frames into `tx`. Ends with `ClientGone` when `tx`'s
+/// receiver is dropped or `cancel` fires, `LeftQueue` if that happened before the first
+/// worker was had.
+pub async fn run<F: Framer>(
+    state: Arc<AppState>,
+    mut job: Job<F>,
+    tx: mpsc::Sender<Framed<F::Frame>>,
+    cancel: CancellationToken,
+) -> Result<Produced, StreamFailure> {
+    let r = Arc::clone(&job.request);
+    let started = Instant::now();
+    let mut out = Out {
+        tx,
+        seq: 0,
+        cancel: &cancel,
+        slow_after: state.settings.slow_client_timeout,
+        worker: Worker {
+            state: &state,
+            permit: None,
+            admitted: false,
+        },
+        framer: &mut job.framer,
+    };
+    // The encoder is made for the rate the engine really produces, known from its first
+    // chunk: a remote engine (Coqui) may differ from the rate its voice declared.
+    let mut transcoder: Option<Transcoder> = None;
+    let mut rate = r.native_rate_hz;
+    let mut retained: Vec<i16> = Vec::new();
+    let mut samples: u64 = 0;
+    let mut bytes = Vec::with_capacity(8192);
+    let incremental = job.text.incremental();
+    loop {
+        let segment = tokio::select! {
+            _ = cancel.cancelled() => return Err(out.gone()),
+            s = job.text.next() => s,
+        };
+        let Some(segment) = segment else { break };
+        if !segment.text.is_empty() {
+            out.worker.acquire(&cancel).await?;
+            let mut source = tokio::select! {
+                _ = cancel.cancelled() => return Err(out.gone()),
+                s = Source::open(&state, r.synthesis(segment.text.clone()), &r.provider) => s?,
+            };
+            // Where this segment starts on the stream's timeline, in engine samples.
+            let segment_start = samples;
+            loop {
+                let chunk = tokio::select! {
+                    _ = cancel.cancelled() => return Err(out.gone()),
+                    c = source.next() => c?,
+                };
+                let Some(chunk) = chunk else { break };
+                if samples > 0 && chunk.sample_rate != rate {
+                    return Err(StreamFailure::Provider {
+                        provider: r.provider.clone(),
+                        error: tts_core::ProviderError::internal(format!(
+                            "engine changed its sample rate mid-stream ({rate} Hz, then {} Hz)",
+                            chunk.sample_rate
+                        )),
+                    });
+                }
+                rate = chunk.sample_rate;
+                if r.word_timestamps && !chunk.words.is_empty() {
+                    let words = timings(&chunk.words, segment_start, rate, &segment);
+                    out.words(&words).await?;
+                }
+                samples += chunk.samples.len() as u64;
+                if job.retain {
+                    retained.extend_from_slice(&chunk.samples);
+                }
+                if !job.encode {
+                    continue;
+                }
+                let t = match transcoder.as_mut() {
+                    Some(t) => t,
+                    None => transcoder.insert(new_transcoder(&state, &r, rate)?),
+                };
+                let piece = (rate * PIECE_MS / 1000).max(1) as usize;
+                for part in chunk.samples.chunks(piece) {
+                    bytes.clear();
+                    t.push_samples(part, &mut bytes)?;
+                    out.audio(&bytes).await?;
+                }
+            }
+        }
+        if segment.flush {
+            out.flushed().await?;
+        }
+        if incremental {
+            // Waiting for more text costs no worker.
+            out.worker.release();
+        }
+    }
+    if job.encode {
+        let mut transcoder = match transcoder {
+            Some(t) => t,
+            None => new_transcoder(&state, &r, rate)?,
+        };
+        bytes.clear();
+        transcoder.finish(&mut bytes)?;
+        out.audio(&bytes).await?;
+    }
+    let audio_secs = samples as f64 / f64::from(rate.max(1));
+    if audio_secs > 0.0 && !incremental {
+        state
+            .metrics
+            .synthesis_rtf
+            .get_or_create(&ProviderLabels {
+                provider: r.provider.clone(),
+            })
+            .observe(started.elapsed().as_secs_f64() / audio_secs);
+    }
+    let audio = job.retain.then(|| {
+        // Kept for the TTL and counted by length against the audio budget: drop the
+        // spare capacity that growing by doubling left (up to half as much again).
+        retained.shrink_to_fit();
+        RetainedAudio {
+            sample_rate: rate,
+            samples: retained,
+        }
+    });
+    Ok(Produced {
+        audio,
+        samples,
+        rate,
+    })
+}
+
+fn new_transcoder(
+    state: &AppState,
+    r: &SpeechRequest,
+    rate: u32,
+) -> Result<Transcoder, StreamFailure> {
+    let options = state.settings.encoder_options(r.format, r.bitrate_kbps);
+    Ok(Transcoder::new(
+        &state.codecs,
+        r.format,
+        rate,
+        r.sample_rate_hz,
+        options,
+    )?)
+}
+
+/// Maps an engine's word marks (samples from the start of its segment's synthesis) onto
+/// the stream's timeline and text.
+fn timings(
+    marks: &[WordMark],
+    segment_start: u64,
+    rate: u32,
+    segment: &Segment,
+) -> Vec<WordTiming> {
+    let ms = |s: u64| (segment_start + s) as f64 * 1000.0 / f64::from(rate.max(1));
+    marks
+        .iter()
+        .map(|m| WordTiming {
+            word: m.word.clone(),
+            start_ms: ms(m.start),
+            end_ms: ms(m.end),
+            text_start: segment.offset + m.text_start,
+            text_end: segment.offset + m.text_end,
+        })
+        .collect()
+}
+
+/// The stream's worker: taken before synthesis, given back while idle.
+struct Worker<'a> {
+    state: &'a AppState,
+    permit: Option<OwnedSemaphorePermit>,
+    /// Whether the stream went through the queue once already.
+    admitted: bool,
+}
+
+impl Worker<'_> {
+    async fn acquire(&mut self, cancel: &CancellationToken) -> Result<(), StreamFailure> {
+        if self.permit.is_some() {
+            return Ok(());
+        }
+        let admission = &self.state.admission;
+        if self.admitted {
+            self.permit = tokio::select! {
+                _ = cancel.cancelled() => return Err(StreamFailure::ClientGone),
+                p = admission.resume() => Some(p),
+            };
+            return Ok(());
+        }
+        let admit = admission.admit().map_err(|_| {
+            self.state.metrics.queue_full.inc();
+            StreamFailure::QueueFull
+        })?;
+        let queued = Instant::now();
+        self.permit = tokio::select! {
+            _ = cancel.cancelled() => return Err(StreamFailure::LeftQueue),
+            _ = self.state.shutdown_deadline.cancelled() => return Err(StreamFailure::ShuttingDown),
+            p = admit.worker() => Some(p),
+        };
+        self.admitted = true;
+        self.state
+            .metrics
+            .queue_wait
+            .observe(queued.elapsed().as_secs_f64());
+        Ok(())
+    }
+
+    fn release(&mut self) {
+        self.permit = None;
+    }
+}
+
+/// Frames into the door's buffer, minding a reader that falls behind.
+struct Out<'a, F: Framer> {
+    tx: mpsc::Sender<Framed<F::Frame>>,
+    seq: u64,
+    cancel: &'a CancellationToken,
+    slow_after: Duration,
+    worker: Worker<'a>,
+    framer: &'a mut F,
+}
+
+impl<F: Framer> Out<'_, F> {
+    /// The failure for a stream whose reader went away: `LeftQueue` while nothing was
+    /// admitted yet.
+    fn gone(&self) -> StreamFailure {
+        if self.worker.admitted {
+            StreamFailure::ClientGone
+        } else {
+            StreamFailure::LeftQueue
+        }
+    }
+
+    async fn audio(&mut self, audio: &[u8]) -> Result<(), StreamFailure> {
+        if audio.is_empty() {
+            return Ok(());
+        }
+        self.seq += 1;
+        let frame = self.framer.audio(self.seq, audio);
+        self.send(Framed {
+            frame,
+            audio_bytes: audio.len(),
+        })
+        .await?;
+        if self.seq == 1 {
+            // Let the writer send the first frame now. An engine that hands over a lot of
+            // audio at once (mock_tone, a long sentence) would otherwise have all of it
+            // encoded before the first frame leaves. Only once: a yield per frame doubles
+            // the CPU cost of a pcm16 stream.
+            tokio::task::yield_now().await;
+        }
+        Ok(())
+    }
+
+    async fn words(&mut self, words: &[WordTiming]) -> Result<(), StreamFailure> {
+        match self.framer.words(words) {
+            Some(frame) => {
+                self.send(Framed {
+                    frame,
+                    audio_bytes: 0,
+                })
+                .await
+            }
+            None => Ok(()),
+        }
+    }
+
+    async fn flushed(&mut self) -> Result<(), StreamFailure> {
+        match self.framer.flushed() {
+            Some(frame) => {
+                self.send(Framed {
+                    frame,
+                    audio_bytes: 0,
+                })
+                .await
+            }
+            None => Ok(()),
+        }
+    }
+
+    async fn send(&mut self, frame: Framed<F::Frame>) -> Result<(), StreamFailure> {
+        match self.tx.try_send(frame) {
+            Ok(()) => Ok(()),
+            Err(mpsc::error::TrySendError::Closed(_)) => Err(StreamFailure::ClientGone),
+            Err(mpsc::error::TrySendError::Full(frame)) => self.wait_for_reader(frame).await,
+        }
+    }
+
+    /// The reader is a whole buffer behind. Waits for it without a worker, so that slow
+    /// readers hold no synthesis capacity (eight clients that stop reading would
+    /// otherwise stall every stream for the slow-client timeout), then takes a worker
+    /// again before synthesising more.
+    async fn wait_for_reader(&mut self, frame: Framed<F::Frame>) -> Result<(), StreamFailure> {
+        let had_worker = self.worker.permit.is_some();
+        self.worker.release();
+        tokio::select! {
+            _ = self.cancel.cancelled() => return Err(StreamFailure::ClientGone),
+            sent = self.tx.send_timeout(frame, self.slow_after) => match sent {
+                Ok(()) => {}
+                Err(mpsc::error::SendTimeoutError::Timeout(_)) => return Err(StreamFailure::SlowClient(self.slow_after.as_millis())),
+                Err(mpsc::error::SendTimeoutError::Closed(_)) => return Err(StreamFailure::ClientGone),
+            },
+        }
+        if had_worker {
+            self.worker.acquire(self.cancel).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Records the first audio a door handed to its client, and the stream's outcome, under
+/// the door's `api` label.
+pub fn first_audio(state: &AppState, api: Api, since: Instant) {
+    state
+        .metrics
+        .api_first_audio
+        .get_or_create(&ApiLabels { api: api.name() })
+        .observe(since.elapsed().as_secs_f64());
+}
