@@ -406,20 +406,18 @@ impl<F: Framer> Out<'_, F> {
     }
 
     async fn words(&mut self, words: &[WordTiming]) -> Result<(), StreamFailure> {
-        match self.framer.words(words) {
-            Some(frame) => {
-                self.send(Framed {
-                    frame,
-                    audio_bytes: 0,
-                })
-                .await
-            }
-            None => Ok(()),
-        }
+        let frame = self.framer.words(words);
+        self.control(frame).await
     }
 
     async fn flushed(&mut self) -> Result<(), StreamFailure> {
-        match self.framer.flushed() {
+        let frame = self.framer.flushed();
+        self.control(frame).await
+    }
+
+    /// Sends a frame that carries no audio, if the door has one for the event.
+    async fn control(&mut self, frame: Option<F::Frame>) -> Result<(), StreamFailure> {
+        match frame {
             Some(frame) => {
                 self.send(Framed {
                     frame,
