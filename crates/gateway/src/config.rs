@@ -83,8 +83,33 @@ pub struct Settings {
     pub redis_claim_lease: Duration,
     /// `REDIS_KEY_PREFIX` (`tts:`): prefix of every key, so deployments can share a Redis.
     pub redis_key_prefix: String,
+    /// The realtime socket's limits (`REALTIME_*`).
+    pub realtime: RealtimeLimits,
+    /// `OPENAI_VOICE_MAP` (unset): `alloy=en_US-joe-medium,echo=espeak-en-us,…`, OpenAI's
+    /// voice names to this gateway's voice ids. Names not listed take
+    /// `OPENAI_DEFAULT_VOICE` (the first of en_US-joe-medium, espeak-en-us,
+    /// en-US-mock-1 that runs here).
+    pub openai_voice_map: Vec<(String, String)>,
+    pub openai_default_voice: Option<String>,
     /// The engines' own variables (MOCK_TONE_ENABLED, PIPER_*, ESPEAK_*, COQUI_* …).
     pub providers: ProvidersConfig,
+}
+
+/// Limits of one realtime connection; each is answered with an error frame naming it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RealtimeLimits {
+    /// `REALTIME_MAX_CONTEXTS` (8): contexts open at once on one connection.
+    pub max_contexts: usize,
+    /// `REALTIME_MAX_BUFFERED_BYTES` (20000): text (UTF-8 bytes) a context may hold that its engine has not started on.
+    pub max_buffered_bytes: usize,
+    /// `REALTIME_MAX_MESSAGE_BYTES` (65536): the largest client message.
+    pub max_message_bytes: usize,
+    /// `REALTIME_IDLE_TIMEOUT_SECONDS` (60): a connection with no message and no open
+    /// context for this long is closed.
+    pub idle_timeout: Duration,
+    /// `REALTIME_MAX_BUFFER_DELAY_MS` (1000): how long buffered text may wait for a
+    /// sentence or clause end, unless a context sets `max_buffer_delay_ms`.
+    pub max_buffer_delay: Duration,
 }
 
 impl Settings {
@@ -157,6 +182,15 @@ impl Settings {
             redis_timeout: ms("REDIS_TIMEOUT_MS", 500)?,
             redis_claim_lease: ms("REDIS_CLAIM_LEASE_MS", 15_000)?,
             redis_key_prefix: get("REDIS_KEY_PREFIX").unwrap_or_else(|| "tts:".into()),
+            realtime: RealtimeLimits {
+                max_contexts: num(get, "REALTIME_MAX_CONTEXTS", 8, 1)?,
+                max_buffered_bytes: num(get, "REALTIME_MAX_BUFFERED_BYTES", 20_000, 1)?,
+                max_message_bytes: num(get, "REALTIME_MAX_MESSAGE_BYTES", 65_536, 256)?,
+                idle_timeout: secs("REALTIME_IDLE_TIMEOUT_SECONDS", 60)?,
+                max_buffer_delay: ms("REALTIME_MAX_BUFFER_DELAY_MS", 1000)?,
+            },
+            openai_voice_map: voice_map(get)?,
+            openai_default_voice: get("OPENAI_DEFAULT_VOICE").filter(|v| !v.is_empty()),
             providers: ProvidersConfig::from_env(get)?,
         })
     }
@@ -238,6 +272,24 @@ fn list(get: &dyn Fn(&str) -> Option<String>, var: &str) -> Option<Vec<String>> 
             .filter(|s| !s.is_empty())
             .collect()
     })
+}
+
+fn voice_map(get: &dyn Fn(&str) -> Option<String>) -> Result<Vec<(String, String)>, ConfigError> {
+    let Some(entries) = list(get, "OPENAI_VOICE_MAP") else {
+        return Ok(Vec::new());
+    };
+    entries
+        .iter()
+        .map(|e| match e.split_once('=') {
+            Some((name, voice)) if !name.trim().is_empty() && !voice.trim().is_empty() => {
+                Ok((name.trim().to_string(), voice.trim().to_string()))
+            }
+            _ => Err(err(
+                "OPENAI_VOICE_MAP",
+                format!("expected name=voice_id entries separated by commas, got {e:?}"),
+            )),
+        })
+        .collect()
 }
 
 fn trusted_proxies(get: &dyn Fn(&str) -> Option<String>) -> Result<Vec<IpNet>, ConfigError> {

@@ -108,3 +108,18 @@ impl IntoResponse for ApiError {
         response
     }
 }
+
+impl From<crate::guard::Refusal> for ApiError {
+    fn from(r: crate::guard::Refusal) -> Self {
+        match r {
+            crate::guard::Refusal::RateLimited {
+                detail,
+                retry_after_secs,
+            } => ApiError::RateLimited {
+                detail,
+                retry_after_secs,
+            },
+            other => ApiError::Unavailable(other.to_string()),
+        }
+    }
+}

@@ -12,6 +12,7 @@ pub mod client_ip;
 pub mod config;
 pub mod doors;
 pub mod error;
+pub mod guard;
 pub mod metrics;
 pub mod pipeline;
 pub mod rate_limit;

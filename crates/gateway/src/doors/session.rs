@@ -77,7 +77,6 @@ async fn run(state: Arc<AppState>, socket: WebSocket, id: String) {
 /// Counts the stream's outcome and records it on the session.
 async fn record(state: &AppState, session: &Session, outcome: &Result<(), StreamFailure>) {
     let provider = &session.request.provider;
-    pipeline::record_outcome(state, Api::Session, outcome);
     match outcome {
         Ok(()) => state.metrics.session(provider, "completed"),
         Err(StreamFailure::QueueFull | StreamFailure::LeftQueue) => {

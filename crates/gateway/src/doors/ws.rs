@@ -111,17 +111,25 @@ impl<'a> WsWriter<'a> {
         &self,
         op: impl std::future::Future<Output = Result<(), axum::Error>>,
     ) -> Result<(), Undelivered> {
-        match tokio::time::timeout(self.write_timeout, op).await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(_)) => Err(Undelivered::Gone),
-            Err(_) => Err(Undelivered::Stuck),
-        }
+        write_timed(self.write_timeout, op).await
     }
 
     pub fn dropped(&self, frames: u64, reason: &'static str) {
         self.state
             .metrics
             .dropped(&self.labels.provider, self.labels.format, reason, frames);
+    }
+}
+
+/// Runs one socket operation, giving up on it after `limit`.
+pub async fn write_timed(
+    limit: Duration,
+    op: impl std::future::Future<Output = Result<(), axum::Error>>,
+) -> Result<(), Undelivered> {
+    match tokio::time::timeout(limit, op).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(_)) => Err(Undelivered::Gone),
+        Err(_) => Err(Undelivered::Stuck),
     }
 }
 

@@ -21,6 +21,7 @@ use crate::metrics::{ApiLabels, ProviderLabels};
 use crate::sessions::RetainedAudio;
 use crate::state::AppState;
 use serde::Serialize;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, OwnedSemaphorePermit};
@@ -59,8 +60,59 @@ pub enum Text {
     /// Known in full: one segment (engines split it into sentences themselves).
     Whole(String),
     /// Released by a context's segmenter as text arrives. The stream ends when the
-    /// sender is dropped.
-    Incremental(mpsc::Receiver<Segment>),
+    /// [`SegmentSender`] is dropped.
+    Incremental(SegmentReceiver),
+}
+
+/// A context's segments on their way to its job.
+pub fn segment_queue() -> (SegmentSender, SegmentReceiver) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let pending = Arc::new(AtomicUsize::new(0));
+    (
+        SegmentSender {
+            tx,
+            pending: Arc::clone(&pending),
+        },
+        SegmentReceiver { rx, pending },
+    )
+}
+
+/// The door's end. Unbounded in count; the door bounds it by [`SegmentSender::pending`].
+pub struct SegmentSender {
+    tx: mpsc::UnboundedSender<Segment>,
+    pending: Arc<AtomicUsize>,
+}
+
+impl SegmentSender {
+    /// Queues `segment`; false if the job has ended.
+    pub fn send(&self, segment: Segment) -> bool {
+        let len = segment.text.len();
+        self.pending.fetch_add(len, Ordering::AcqRel);
+        let sent = self.tx.send(segment).is_ok();
+        if !sent {
+            self.pending.fetch_sub(len, Ordering::AcqRel);
+        }
+        sent
+    }
+
+    /// Bytes of text queued and not yet taken up by the job.
+    pub fn pending(&self) -> usize {
+        self.pending.load(Ordering::Acquire)
+    }
+}
+
+/// The job's end.
+pub struct SegmentReceiver {
+    rx: mpsc::UnboundedReceiver<Segment>,
+    pending: Arc<AtomicUsize>,
+}
+
+impl SegmentReceiver {
+    async fn recv(&mut self) -> Option<Segment> {
+        let segment = self.rx.recv().await?;
+        self.pending.fetch_sub(segment.text.len(), Ordering::AcqRel);
+        Some(segment)
+    }
 }
 
 impl Text {

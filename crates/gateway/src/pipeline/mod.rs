@@ -14,7 +14,10 @@ pub mod segmenter;
 mod source;
 
 pub use failure::{close, StreamFailure};
-pub use job::{first_audio, run, spawn, Api, Framed, Framer, Job, Produced, Text, WordTiming};
+pub use job::{
+    first_audio, run, segment_queue, spawn, Api, Framed, Framer, Job, Produced, SegmentSender,
+    Text, WordTiming,
+};
 pub use request::{resolve, SpeechRequest, Unservable, Wanted};
 pub use segmenter::{Segment, Segmenter, SegmenterConfig};
 

@@ -89,9 +89,13 @@ impl Segmenter {
         self.buf.len()
     }
 
-    /// When [`Segmenter::expire`] will release something, if text is waiting.
+    /// When [`Segmenter::expire`] will release something: `None` while nothing waits, or
+    /// while what waits is one unfinished word (it can only go out with more text).
     pub fn deadline(&self) -> Option<Instant> {
-        self.oldest.map(|t| t + self.config.max_buffer_delay)
+        let releasable = self.buf.ends_with(char::is_whitespace) || last_space(&self.buf).is_some();
+        self.oldest
+            .filter(|_| releasable)
+            .map(|t| t + self.config.max_buffer_delay)
     }
 
     /// Appends `text` and returns the segments it completes, in order.
@@ -321,6 +325,7 @@ mod tests {
         let mut s = Segmenter::new(cfg);
         let t0 = Instant::now();
         s.push("Supercal", t0);
+        assert_eq!(s.deadline(), None, "no deadline to wake up for");
         assert!(s.expire(t0 + Duration::from_secs(1)).is_none());
     }
 

@@ -30,6 +30,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/tts/sessions/{id}", get(sessions::show))
         .route("/v1/tts/sessions/{id}/file", get(file::download))
         .route("/v1/tts/stream/{id}", get(doors::session::upgrade))
+        .route("/v1/tts/realtime", get(doors::realtime::upgrade))
+        .route("/v1/audio/speech", post(doors::openai::speech))
+        .route("/v1/models", get(doors::openai::models))
         .layer(DefaultBodyLimit::max(state.settings.max_body_bytes))
         .with_state(Arc::clone(&state));
     let app = ui::mount(api, &state.settings);

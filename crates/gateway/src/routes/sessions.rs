@@ -1,9 +1,9 @@
 //! `POST /v1/tts/sessions` (create) and `GET /v1/tts/sessions/{id}` (status).
 
-use crate::client_ip::{client_ip, public_host, ws_scheme};
+use crate::client_ip::{public_host, ws_scheme};
 use crate::error::ApiError;
-use crate::metrics::ScopeLabels;
-use crate::pipeline::{resolve, Wanted};
+use crate::guard;
+use crate::pipeline::{resolve, Api, Wanted};
 use crate::sessions::{unix_now, Session, SessionRequest, Status};
 use crate::state::AppState;
 use crate::validation::{parse_create, CreateSession};
@@ -24,7 +24,9 @@ pub async fn create(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let trusted = &state.settings.trusted_proxies;
-    rate_limit(&state, client_ip(peer, &headers, trusted)).await?;
+    guard::check(&state, peer, &headers, Api::Session)
+        .await
+        .map_err(ApiError::from)?;
     let body = body.map_err(|e| match e.status() {
         StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge(format!(
             "request body is larger than {} bytes (TTS_MAX_BODY_BYTES)",
@@ -58,31 +60,6 @@ pub async fn create(
             "ws_url": format!("{scheme}://{host}/v1/tts/stream/{id}"),
         })),
     ))
-}
-
-async fn rate_limit(state: &AppState, ip: std::net::IpAddr) -> Result<(), ApiError> {
-    let decision = state
-        .limiter
-        .check(ip)
-        .await
-        .map_err(|e| ApiError::Unavailable(format!("rate limiter unavailable: {e}")))?;
-    if decision.allowed {
-        return Ok(());
-    }
-    state
-        .metrics
-        .rate_limit_hits
-        .get_or_create(&ScopeLabels { scope: "ip" })
-        .inc();
-    let retry = decision.retry_after.as_secs_f64().ceil() as u64;
-    Err(ApiError::RateLimited {
-        detail: format!(
-            "rate limit exceeded: at most {} sessions per {} s from one client address; retry in {retry} s",
-            decision.limit,
-            state.limiter.window().as_secs()
-        ),
-        retry_after_secs: retry,
-    })
 }
 
 /// The checks that need the running providers and codecs (400 when they fail).

@@ -30,6 +30,8 @@ pub enum Behaviour {
     /// Declares 16 kHz but delivers three 100 ms chunks at 24 kHz, as a remote engine
     /// whose real rate is only known from its first WAV header may.
     OtherRate,
+    /// Remembers each request's text (see [`Double::texts`]) and answers one chunk.
+    Record,
 }
 
 pub struct Double {
@@ -40,6 +42,7 @@ pub struct Double {
     pub gate: Arc<Semaphore>,
     /// Notified when a stream of this provider is dropped.
     pub dropped: Arc<Notify>,
+    texts: parking_lot::Mutex<Vec<String>>,
 }
 
 impl Double {
@@ -51,7 +54,13 @@ impl Double {
             chunks: Arc::new(AtomicUsize::new(0)),
             gate: Arc::new(Semaphore::new(0)),
             dropped: Arc::new(Notify::new()),
+            texts: parking_lot::Mutex::new(Vec::new()),
         })
+    }
+
+    /// The texts this engine was asked to speak, in order.
+    pub fn texts(&self) -> Vec<String> {
+        self.texts.lock().clone()
     }
 
     /// A registry with mock_tone and this double.
@@ -88,8 +97,9 @@ impl Provider for Double {
         vec![Voice::new("v1", "Double", "en-US", self.id, RATE)]
     }
 
-    fn synthesize(&self, _request: SynthesisRequest) -> AudioStream {
+    fn synthesize(&self, request: SynthesisRequest) -> AudioStream {
         let call = self.calls.fetch_add(1, Ordering::SeqCst);
+        self.texts.lock().push(request.text);
         let chunks = Arc::clone(&self.chunks);
         let guard = OnDrop(Arc::clone(&self.dropped));
         match self.behaviour {
@@ -112,6 +122,7 @@ impl Provider for Double {
                 })
                 .boxed()
             }
+            Behaviour::Record => stream::iter([Ok(chunk())]).boxed(),
             Behaviour::Burst(n) => stream::iter((0..n).map(|_| Ok(chunk()))).boxed(),
             Behaviour::OtherRate => stream::iter((0..3).map(|_| {
                 Ok(AudioChunk::new(

@@ -8,6 +8,7 @@ mod formats;
 mod helpers;
 mod http;
 mod rate_limit;
+mod realtime;
 mod resilience;
 mod stream;
 mod validation;
