@@ -5,6 +5,8 @@
 pub enum Language {
     /// Any "en" tag ("en", "en-US", "en-GB").
     English,
+    /// Any "ko" tag ("ko", "ko-KR").
+    Korean,
     /// Any other tag, or one that is not a tag: text passes through unchanged.
     Other,
 }
@@ -16,6 +18,8 @@ impl Language {
         let primary = tag.split(['-', '_']).next().unwrap_or("");
         if primary.eq_ignore_ascii_case("en") {
             Language::English
+        } else if primary.eq_ignore_ascii_case("ko") {
+            Language::Korean
         } else {
             Language::Other
         }

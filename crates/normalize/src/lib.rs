@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 mod en;
+mod ko;
 mod lang;
 
 pub use lang::Language;
@@ -10,6 +11,7 @@ pub use lang::Language;
 pub fn normalize(text: &str, language: &str) -> String {
     match Language::from_tag(language) {
         Language::English => en::normalize(text),
+        Language::Korean => ko::normalize(text),
         Language::Other => text.to_string(),
     }
 }
