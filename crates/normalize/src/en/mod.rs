@@ -16,13 +16,15 @@ mod money;
 pub(crate) mod numbers;
 mod phone;
 mod roman;
+mod say_as;
 mod single;
 mod symbols;
 mod time;
-mod token;
+pub(crate) mod token;
 mod units;
 mod web;
 
+pub(crate) use say_as::say_as;
 use token::{tokenize, Token};
 
 /// What a rule makes of the tokens starting at one position.

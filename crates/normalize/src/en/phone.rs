@@ -22,7 +22,7 @@ fn push_group(out: &mut String, group: &str) {
     }
 }
 
-fn say(groups: &[&str], country: Option<&str>) -> String {
+pub(super) fn say(groups: &[&str], country: Option<&str>) -> String {
     let mut out = String::new();
     if let Some(c) = country {
         out.push_str("plus");

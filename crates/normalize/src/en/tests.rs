@@ -3,21 +3,7 @@
 use super::normalize;
 
 fn check(table: &[(&str, &str)]) {
-    let mut failures = Vec::new();
-    for (input, want) in table {
-        let got = normalize(input);
-        if got != *want {
-            failures.push(format!(
-                "\n  {input:?}\n    got  {got:?}\n    want {want:?}"
-            ));
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} failures:{}",
-        failures.len(),
-        failures.concat()
-    );
+    crate::testing::check_table(normalize, table);
 }
 
 #[test]

@@ -45,6 +45,18 @@ pub(crate) fn tokenize(text: &str) -> (&str, Vec<Token<'_>>) {
 }
 
 fn split_word<'a>(word: &'a str, space: &'a str) -> Token<'a> {
+    let (pre, core, post) = edges(word);
+    Token {
+        pre,
+        core,
+        post,
+        space,
+    }
+}
+
+/// Splits a whitespace-free `word` into its opening punctuation, its core and its
+/// closing punctuation.
+pub(crate) fn edges(word: &str) -> (&str, &str, &str) {
     let inner = word.trim_start_matches(OPENING);
     let pre = &word[..word.len() - inner.len()];
     let mut core = inner.trim_end_matches(CLOSING);
@@ -54,12 +66,7 @@ fn split_word<'a>(word: &'a str, space: &'a str) -> Token<'a> {
         core = &inner[..core.len() + 1];
     }
     let post = &inner[core.len()..];
-    Token {
-        pre,
-        core,
-        post,
-        space,
-    }
+    (pre, core, post)
 }
 
 impl Token<'_> {
