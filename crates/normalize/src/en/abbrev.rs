@@ -11,6 +11,7 @@
 //! other abbreviations keep theirs only where the next word is capitalised or the text
 //! ends, since that period then also ends the sentence.
 
+use super::dates::{month_first, month_of};
 use super::{period_ends_sentence, prev, Reading, Token};
 
 #[derive(Clone, Copy)]
@@ -132,9 +133,29 @@ pub(super) fn read(toks: &[Token<'_>], i: usize) -> Option<Reading> {
     }
 }
 
-/// "No. 5", initialisms ("U.S.") and initials before a name ("J. Smith").
+/// Words before which "Jan." and the other month abbreviations are months, not names.
+const BEFORE_MONTH: &[&str] = &[
+    "in", "since", "by", "from", "until", "till", "of", "early", "late", "mid", "through",
+    "before", "after", "during",
+];
+
+/// "No. 5", month abbreviations after a preposition ("in Jan. and Feb."), initialisms
+/// ("U.S.") and initials before a name ("J. Smith").
 fn other(toks: &[Token<'_>], i: usize, dotted: bool, next_is_name: bool) -> Option<Reading> {
     let t = &toks[i];
+    if let Some(m) = dotted.then(|| month_of(t.core)).flatten() {
+        let p = prev(toks, i).map(|p| p.core.to_ascii_lowercase());
+        let after_preposition = p.as_deref().is_some_and(|p| BEFORE_MONTH.contains(&p));
+        // "Jan" is also a name: "Tom and Jan." stays.
+        let after_conjunction = t.core != "Jan"
+            && p.as_deref()
+                .is_some_and(|p| matches!(p, "and" | "or" | "to"));
+        if (after_preposition || after_conjunction) && t.core.len() < 5 {
+            let mut r = Reading::new(month_first(None, m, None), 1);
+            r.drop_period = !period_ends_sentence(toks, i);
+            return Some(r);
+        }
+    }
     if t.core == "No" && dotted {
         let n = toks.get(i + 1)?;
         if n.core.starts_with(|c: char| c.is_ascii_digit()) {

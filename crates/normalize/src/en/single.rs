@@ -139,7 +139,8 @@ fn range(core: &str, year_context: bool) -> Option<String> {
         .find(|&(_, c)| c == '-' || c == '–')?
         .0;
     let (lo, hi) = (&core[..at], &core[at..]);
-    if !lo.starts_with(|c: char| c.is_ascii_digit()) {
+    let numeric = |s: &str| s.starts_with(|c: char| c.is_ascii_digit());
+    if !numeric(lo) || !numeric(hi.trim_start_matches(['-', '–'])) {
         return None;
     }
     let hi = hi.strip_prefix('-').or_else(|| hi.strip_prefix('–'))?;
@@ -179,9 +180,21 @@ fn mixed(core: &str) -> Option<String> {
         if !out.is_empty() {
             out.push(' ');
         }
-        match c.is_ascii_digit() {
-            true => out.push_str(&integer_words(run)?),
-            false => out.push_str(run),
+        if !c.is_ascii_digit() {
+            out.push_str(run);
+            continue;
+        }
+        // "2nd-floor": an ordinal suffix ends the run.
+        let suffix = rest
+            .get(..2)
+            .filter(|s| matches!(*s, "st" | "nd" | "rd" | "th"));
+        let ends = |r: &str| r.is_empty() || r.starts_with('-');
+        match suffix.filter(|_| ends(&rest[2..])) {
+            Some(_) => {
+                out.push_str(&ordinal(parse_int(run)?));
+                rest = &rest[2..];
+            }
+            None => out.push_str(&integer_words(run)?),
         }
     }
     Some(out)

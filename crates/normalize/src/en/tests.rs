@@ -235,6 +235,11 @@ fn abbreviations_by_context() {
         ("J. Smith", "J Smith"),
         ("I will read it", "I will read it"),
         ("Mt. Everest", "Mount Everest"),
+        (
+            "in Jan. and Feb. we rest",
+            "in January and February we rest",
+        ),
+        ("Tom and Jan. went", "Tom and Jan. went"),
     ]);
 }
 
@@ -293,6 +298,9 @@ fn mixed_tokens() {
         ("COVID-19", "COVID nineteen"),
         ("MP3", "MP three"),
         ("a 3D film", "a three D film"),
+        ("a 5-year-old", "a five year old"),
+        ("the 2nd-floor flat", "the second floor flat"),
+        ("Q3 results", "Q three results"),
     ]);
 }
 
