@@ -27,6 +27,9 @@ enum Kind {
     /// Inside a sentence ("e.g.", "vs."); matched in any case, period required unless
     /// noted by the table.
     Inline(&'static str),
+    /// Expanded only with its period, which it keeps at a sentence end ("Fri.",
+    /// "ext."): without one it is more likely a word or a name ("Sun", "Sat").
+    Dotted(&'static str),
 }
 
 const TABLE: &[(&str, Kind)] = &[
@@ -60,6 +63,18 @@ const TABLE: &[(&str, Kind)] = &[
     ("Corp", Kind::Suffix("Corporation")),
     ("Ltd", Kind::Suffix("Limited")),
     ("Dept", Kind::Suffix("Department")),
+    ("Apt", Kind::Suffix("Apartment")),
+    ("Ste", Kind::Suffix("Suite")),
+    ("Mon", Kind::Dotted("Monday")),
+    ("Tue", Kind::Dotted("Tuesday")),
+    ("Tues", Kind::Dotted("Tuesday")),
+    ("Wed", Kind::Dotted("Wednesday")),
+    ("Thu", Kind::Dotted("Thursday")),
+    ("Thurs", Kind::Dotted("Thursday")),
+    ("Fri", Kind::Dotted("Friday")),
+    ("Sat", Kind::Dotted("Saturday")),
+    ("Sun", Kind::Dotted("Sunday")),
+    ("ext", Kind::Dotted("extension")),
     ("e.g", Kind::Inline("for example")),
     ("i.e", Kind::Inline("that is")),
     ("vs", Kind::Inline("versus")),
@@ -79,11 +94,21 @@ const OPENERS: &[&str] = &[
 /// True if and only if `core` is a lowercase abbreviation this module reads even
 /// without a period ("vs").
 pub(super) fn is_lowercase_abbreviation(core: &str) -> bool {
-    matches!(core, "vs" | "etc" | "cf" | "approx" | "viz")
+    matches!(core, "vs" | "etc" | "cf" | "approx" | "viz" | "ext")
 }
 
+/// True if and only if `t` looks like a name: capitalised, not a sentence opener, and
+/// not an abbreviation that follows a name ("Baker St. Apt. 4").
 fn is_name(t: &Token<'_>) -> bool {
-    t.is_capitalized() && !OPENERS.contains(&t.core)
+    t.is_capitalized() && !OPENERS.contains(&t.core) && !is_trailing_abbreviation(t.core)
+}
+
+/// True if and only if `core` is an abbreviation that follows a name or a number
+/// rather than starting a sentence ("Apt", "Jr", "Fri").
+pub(super) fn is_trailing_abbreviation(core: &str) -> bool {
+    TABLE
+        .iter()
+        .any(|(abbr, kind)| *abbr == core && matches!(kind, Kind::Suffix(_) | Kind::Dotted(_)))
 }
 
 pub(super) fn read(toks: &[Token<'_>], i: usize) -> Option<Reading> {
@@ -120,6 +145,7 @@ pub(super) fn read(toks: &[Token<'_>], i: usize) -> Option<Reading> {
             })
         }
         Some(Kind::Suffix(w)) => Some(keep_at_end(w)),
+        Some(Kind::Dotted(w)) => dotted.then(|| keep_at_end(w)),
         Some(Kind::Inline(w)) if dotted || t.core == "vs" => {
             let mut r = keep_at_end(w);
             // Only "etc." can end a sentence; "e.g." and "vs." are always inside one.

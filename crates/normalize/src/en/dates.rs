@@ -49,6 +49,20 @@ pub(crate) fn month_of(word: &str) -> Option<u32> {
     Some(full as u32 + 1)
 }
 
+/// True if and only if `word` is an English weekday name ("Friday").
+pub(crate) fn is_weekday(word: &str) -> bool {
+    const DAYS: [&str; 7] = [
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+    ];
+    DAYS.contains(&word)
+}
+
 /// Reads a date month first: "March fourteenth, twenty twenty-six", "March fourteenth",
 /// "March twenty twenty-six".
 pub(crate) fn month_first(y: Option<u64>, m: u32, d: Option<u32>) -> String {

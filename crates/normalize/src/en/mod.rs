@@ -125,10 +125,25 @@ fn next<'a, 'b>(toks: &'b [Token<'a>], i: usize) -> Option<&'b Token<'a>> {
     toks[i].joins_next(n).then_some(n)
 }
 
-/// True if and only if a period after token `i` plausibly ends the sentence: the text
-/// ends there or the next word starts with a capital letter.
+/// True if and only if a period after token `i` plausibly ends the sentence: no comma,
+/// semicolon or colon follows it ("Fri.,"), and the text ends there or the next word
+/// starts with a capital letter.
 fn period_ends_sentence(toks: &[Token<'_>], i: usize) -> bool {
-    toks.get(i + 1).is_none_or(Token::is_capitalized)
+    let clause_follows = toks[i]
+        .post
+        .strip_prefix('.')
+        .is_some_and(|rest| rest.starts_with([',', ';', ':']));
+    // Day and month names and trailing abbreviations are capitalised inside sentences
+    // too ("5 p.m. Friday", "Main St. Apt. 4").
+    let mid_sentence = |t: &Token<'_>| {
+        dates::month_of(t.core).is_some()
+            || dates::is_weekday(t.core)
+            || abbrev::is_trailing_abbreviation(t.core)
+    };
+    !clause_follows
+        && toks
+            .get(i + 1)
+            .is_none_or(|n| n.is_capitalized() && !mid_sentence(n))
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ use super::numbers::{
     cardinal, digits, fraction, integer_words, is_digits, number_words, ordinal, parse_int,
     plural_words, year,
 };
+use super::time::clock;
 use super::{next, prev, Reading, Token};
 
 const YEAR_BEFORE: &[&str] = &[
@@ -28,6 +29,16 @@ pub(super) fn read(toks: &[Token<'_>], i: usize) -> Option<Reading> {
     let core = toks[i].core;
     if !core.contains(|c: char| c.is_ascii_digit()) {
         return None;
+    }
+    // A ZIP code after a state's two letters: "IL 62704" → "six two seven zero four".
+    let after_state = prev(toks, i)
+        .is_some_and(|p| p.core.len() == 2 && p.core.bytes().all(|b| b.is_ascii_uppercase()));
+    let zip = core.len() == 5 || (core.len() == 10 && core.as_bytes()[5] == b'-');
+    if after_state && zip && core.bytes().filter(u8::is_ascii_digit).count() >= 5 {
+        let all_digits = core.bytes().all(|b| b.is_ascii_digit() || b == b'-');
+        if all_digits {
+            return Some(Reading::new(digits(core), 1));
+        }
     }
     let year_context = prev(toks, i).is_some_and(|p| {
         p.post.is_empty() && YEAR_BEFORE.iter().any(|w| w.eq_ignore_ascii_case(p.core))
@@ -67,7 +78,41 @@ pub(crate) fn read_core(core: &str, year_context: bool) -> Option<String> {
             return Some(year(n));
         }
     }
-    number_words(core).or_else(|| mixed(core))
+    number_words(core)
+        .or_else(|| date_time(core))
+        .or_else(|| ratio(core))
+        .or_else(|| compound(core))
+        .or_else(|| mixed(core))
+}
+
+/// "2026-03-14T10:00" (seconds and a zone letter are not said).
+fn date_time(core: &str) -> Option<String> {
+    let (date, time) = core.split_once('T')?;
+    let time = time.trim_end_matches('Z');
+    let hm = time
+        .get(..5)
+        .filter(|_| time.len() == 5 || time.len() == 8)?;
+    Some(format!("{} at {}", iso(date)?, clock(hm, None)?))
+}
+
+/// "16:9" → "sixteen to nine" (a clock time has already been read by then).
+fn ratio(core: &str) -> Option<String> {
+    let (a, b) = core.split_once(':')?;
+    Some(format!(
+        "{} to {}",
+        cardinal(plain(a)?),
+        cardinal(plain(b)?)
+    ))
+}
+
+/// A number joined to a word: "1.5-liter" → "one point five liter".
+fn compound(core: &str) -> Option<String> {
+    let (num, word) = core.split_once('-')?;
+    let word_ok = !word.is_empty() && word.chars().all(|c| c.is_alphabetic() || c == '-');
+    word_ok
+        .then(|| number_words(num))
+        .flatten()
+        .map(|n| format!("{n} {}", word.replace('-', " ")))
 }
 
 /// "21st" → "twenty-first"; "1990s" → "nineteen nineties"; "90s" → "nineties".
@@ -104,6 +149,10 @@ fn slashed(core: &str) -> Option<String> {
     }
     let (a, b) = core.split_once('/')?;
     let (x, y) = (plain(a)?, plain(b)?);
+    if x == y && x > 1 {
+        // "50/50" is an even chance, not fifty fiftieths.
+        return Some(format!("{} {}", cardinal(x), cardinal(y)));
+    }
     if y == 0 {
         return Some(format!("{} slash zero", cardinal(x)));
     }

@@ -86,6 +86,9 @@ fn percentages_and_units() {
         ("5 in the box", "five in the box"),
         ("12in", "twelve inches"),
         ("10x faster", "ten times faster"),
+        ("6 ft 2 in tall", "six feet two inches tall"),
+        ("a 1.5-liter bottle", "a one point five liter bottle"),
+        ("16:9 screens", "sixteen to nine screens"),
     ]);
 }
 
@@ -196,6 +199,11 @@ fn ranges_fractions_versions() {
             "one hundred ninety-two dot one hundred sixty-eight dot zero dot one",
         ),
         ("24/7", "twenty-four seven"),
+        ("a 50/50 chance", "a fifty fifty chance"),
+        (
+            "2026-03-14T10:00",
+            "March fourteenth, twenty twenty-six at ten o'clock",
+        ),
     ]);
 }
 
@@ -235,6 +243,18 @@ fn abbreviations_by_context() {
         ("J. Smith", "J Smith"),
         ("I will read it", "I will read it"),
         ("Mt. Everest", "Mount Everest"),
+        ("on Fri., Jan. 5th", "on Friday, January fifth"),
+        ("Sun and moon", "Sun and moon"),
+        ("call ext. 5", "call extension five"),
+        (
+            "123 Main St. Apt. 4B",
+            "one hundred twenty-three Main Street Apartment four B",
+        ),
+        (
+            "Springfield, IL 62704",
+            "Springfield, IL six two seven zero four",
+        ),
+        ("at 5 p.m. Friday.", "at five P M Friday."),
         (
             "in Jan. and Feb. we rest",
             "in January and February we rest",

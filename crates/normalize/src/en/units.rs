@@ -112,5 +112,15 @@ pub(super) fn read(toks: &[Token<'_>], i: usize) -> Option<Reading> {
     }
     let after = next(toks, i)?;
     let u = unit(after.core, true)?;
-    Some(Reading::new(quantity(core, u)?, 2))
+    let words = quantity(core, u)?;
+    // "6 ft 2 in": after feet, "in" is inches.
+    if u.0 == "ft" {
+        let inches = next(toks, i + 1)
+            .zip(next(toks, i + 2))
+            .filter(|(_, unit)| unit.core == "in");
+        if let Some(n) = inches.and_then(|(n, _)| quantity(n.core, unit("in", false)?)) {
+            return Some(Reading::new(format!("{words} {n}"), 4));
+        }
+    }
+    Some(Reading::new(words, 2))
 }
