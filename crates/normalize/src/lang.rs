@@ -2,6 +2,7 @@
 
 /// The languages this crate normalises; everything else passes through unchanged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Language {
     /// Any "en" tag ("en", "en-US", "en-GB").
     English,

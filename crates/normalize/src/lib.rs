@@ -44,6 +44,16 @@ use ssml::{DateFormat, InterpretAs};
 /// Rewrites `text` for speaking in `language`, a BCP-47 tag such as "en-US" or
 /// "ko-KR" (see [`Language::from_tag`]). Text in a language without a normaliser is
 /// returned unchanged. Sentence punctuation is kept.
+///
+/// ```
+/// use tts_normalize::normalize;
+/// assert_eq!(
+///     normalize("Dr. Smith paid $3.50 on 03/14/2026.", "en-US"),
+///     "Doctor Smith paid three dollars and fifty cents on March fourteenth, twenty twenty-six."
+/// );
+/// assert_eq!(normalize("사과 3개", "ko-KR"), "사과 세 개");
+/// assert_eq!(normalize("5 €", "de-DE"), "5 €");
+/// ```
 pub fn normalize(text: &str, language: &str) -> String {
     normalize_in(text, Language::from_tag(language))
 }

@@ -68,6 +68,7 @@ fn percentages_and_units() {
     check(&[
         ("50%", "fifty percent"),
         ("3.5% growth", "three point five percent growth"),
+        ("10-20%", "ten to twenty percent"),
         ("1 km", "one kilometer"),
         ("5 km", "five kilometers"),
         ("1.0 km", "one point zero kilometers"),
@@ -111,6 +112,7 @@ fn dates() {
         ("the 3rd of May", "the third of May"),
         ("March 2026", "March twenty twenty-six"),
         ("3/14", "March fourteenth"),
+        ("01/02/2026", "January second, twenty twenty-six"),
         ("May I help?", "May I help?"),
     ]);
 }
@@ -149,6 +151,7 @@ fn times() {
         ("at 3 p.m. Then", "at three P M. Then"),
         ("3:00", "three o'clock"),
         ("14:00", "fourteen hundred"),
+        ("00:30", "zero thirty"),
         ("12:00 pm", "twelve P M"),
         ("2:30:15", "two thirty and fifteen seconds"),
         ("I am 9 am", "I am nine A M"),
@@ -193,6 +196,7 @@ fn ranges_fractions_versions() {
         ("5/8", "five eighths"),
         ("v2.1.0", "version two point one point zero"),
         ("v3", "version three"),
+        ("v3.12", "version three point twelve"),
         ("2.1.0", "two point one point zero"),
         (
             "192.168.0.1",
@@ -303,6 +307,7 @@ fn roman_numerals() {
         ("Henry VIII", "Henry the eighth"),
         ("Elizabeth II", "Elizabeth the second"),
         ("Louis XIV was king", "Louis the fourteenth was king"),
+        ("Pope John Paul II", "Pope John Paul the second"),
         ("Elizabeth I.", "Elizabeth the first."),
         ("Then Henry I went home", "Then Henry I went home"),
         ("World War II", "World War two"),

@@ -1,5 +1,5 @@
 //! Addresses of the internet: e-mail ("john.doe@example.com" → "john dot doe at example
-//! dot com"), URLs ("https://example.com/docs" → "example dot com slash docs"; the
+//! dot com"), URLs (`https://example.com/docs` → "example dot com slash docs"; the
 //! scheme is not said, as people don't), bare domains with a common top-level domain,
 //! hashtags ("#blessed" → "hashtag blessed", "#ThrowbackThursday" split at its
 //! capitals) and handles ("@openai" → "at openai").

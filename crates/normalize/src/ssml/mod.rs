@@ -59,6 +59,24 @@ pub fn looks_like_ssml(text: &str) -> bool {
 /// Parses the SSML document `ssml` into pieces, normalising its text for `language`
 /// (a BCP-47 tag, overridden by `<speak xml:lang>`) unless `opts` turns that off.
 ///
+/// ```
+/// use tts_normalize::{parse_ssml, Options, Piece};
+/// let pieces = parse_ssml(
+///     r#"<speak><s>It costs $5.</s><break time="300ms"/></speak>"#,
+///     "en-US",
+///     &Options::default(),
+/// )?;
+/// assert_eq!(pieces, [
+///     Piece::Text { text: "It costs five dollars.".into(), rate: None },
+///     Piece::SentenceEnd,
+///     Piece::Break { ms: 300 },
+/// ]);
+///
+/// let err = parse_ssml("<speak>\n<voice>hi</voice></speak>", "en", &Options::default()).unwrap_err();
+/// assert_eq!((err.line, err.column), (2, 1));
+/// # Ok::<(), tts_normalize::SsmlError>(())
+/// ```
+///
 /// # Errors
 /// [`SsmlError`] for malformed XML and for anything outside the subset (see the module
 /// doc), with the byte offset, line and column of the problem.
