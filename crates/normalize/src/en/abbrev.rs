@@ -30,6 +30,9 @@ enum Kind {
     /// Expanded only with its period, which it keeps at a sentence end ("Fri.",
     /// "ext."): without one it is more likely a word or a name ("Sun", "Sat").
     Dotted(&'static str),
+    /// Expanded only with its period and before a number ("No. 5", "p. 45", "fig. 3");
+    /// the period goes.
+    BeforeNumber(&'static str),
 }
 
 const TABLE: &[(&str, Kind)] = &[
@@ -75,6 +78,18 @@ const TABLE: &[(&str, Kind)] = &[
     ("Sat", Kind::Dotted("Saturday")),
     ("Sun", Kind::Dotted("Sunday")),
     ("ext", Kind::Dotted("extension")),
+    ("No", Kind::BeforeNumber("number")),
+    ("no", Kind::BeforeNumber("number")),
+    ("p", Kind::BeforeNumber("page")),
+    ("pp", Kind::BeforeNumber("pages")),
+    ("fig", Kind::BeforeNumber("figure")),
+    ("Fig", Kind::BeforeNumber("figure")),
+    ("vol", Kind::BeforeNumber("volume")),
+    ("Vol", Kind::BeforeNumber("volume")),
+    ("ch", Kind::BeforeNumber("chapter")),
+    ("Ch", Kind::BeforeNumber("chapter")),
+    ("eq", Kind::BeforeNumber("equation")),
+    ("Eq", Kind::BeforeNumber("equation")),
     ("e.g", Kind::Inline("for example")),
     ("i.e", Kind::Inline("that is")),
     ("vs", Kind::Inline("versus")),
@@ -94,7 +109,21 @@ const OPENERS: &[&str] = &[
 /// True if and only if `core` is a lowercase abbreviation this module reads even
 /// without a period ("vs").
 pub(super) fn is_lowercase_abbreviation(core: &str) -> bool {
-    matches!(core, "vs" | "etc" | "cf" | "approx" | "viz" | "ext")
+    matches!(
+        core,
+        "vs" | "etc"
+            | "cf"
+            | "approx"
+            | "viz"
+            | "ext"
+            | "no"
+            | "p"
+            | "pp"
+            | "fig"
+            | "vol"
+            | "ch"
+            | "eq"
+    )
 }
 
 /// True if and only if `t` looks like a name: capitalised, not a sentence opener, and
@@ -146,6 +175,12 @@ pub(super) fn read(toks: &[Token<'_>], i: usize) -> Option<Reading> {
         }
         Some(Kind::Suffix(w)) => Some(keep_at_end(w)),
         Some(Kind::Dotted(w)) => dotted.then(|| keep_at_end(w)),
+        Some(Kind::BeforeNumber(w)) => {
+            let number_next = toks
+                .get(i + 1)
+                .is_some_and(|n| n.core.starts_with(|c: char| c.is_ascii_digit()));
+            (t.post == "." && number_next).then(|| title(w))
+        }
         Some(Kind::Inline(w)) if dotted || t.core == "vs" => {
             let mut r = keep_at_end(w);
             // Only "etc." can end a sentence; "e.g." and "vs." are always inside one.
@@ -165,7 +200,7 @@ const BEFORE_MONTH: &[&str] = &[
     "before", "after", "during",
 ];
 
-/// "No. 5", month abbreviations after a preposition ("in Jan. and Feb."), initialisms
+/// Month abbreviations after a preposition ("in Jan. and Feb."), initialisms
 /// ("U.S.") and initials before a name ("J. Smith").
 fn other(toks: &[Token<'_>], i: usize, dotted: bool, next_is_name: bool) -> Option<Reading> {
     let t = &toks[i];
@@ -181,15 +216,6 @@ fn other(toks: &[Token<'_>], i: usize, dotted: bool, next_is_name: bool) -> Opti
             r.drop_period = !period_ends_sentence(toks, i);
             return Some(r);
         }
-    }
-    if t.core == "No" && dotted {
-        let n = toks.get(i + 1)?;
-        if n.core.starts_with(|c: char| c.is_ascii_digit()) {
-            let mut r = Reading::new("number".to_string(), 1);
-            r.drop_period = true;
-            return Some(r);
-        }
-        return None;
     }
     let bytes = t.core.as_bytes();
     let initialism = bytes.len() >= 3

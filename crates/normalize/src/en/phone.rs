@@ -52,6 +52,10 @@ pub(super) fn read(toks: &[Token<'_>], i: usize) -> Option<Reading> {
     if !first.is_ascii_digit() && *first != b'+' {
         return None;
     }
+    if core == "911" {
+        // The emergency number is said digit by digit.
+        return Some(Reading::new("nine one one".to_string(), 1));
+    }
     // "(555) 123-4567"
     if t.pre == "(" && t.post == ")" && core.len() == 3 && is_digits(core) {
         let rest = toks.get(i + 1).filter(|n| n.pre.is_empty())?;

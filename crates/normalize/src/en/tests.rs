@@ -178,6 +178,7 @@ fn telephone_numbers() {
             "plus four four, two zero, seven nine four six, zero nine five eight",
         ),
         ("Call 555-0199.", "Call five five five, zero one nine nine."),
+        ("Ring 911 now", "Ring nine one one now"),
         (
             "555.123.4567",
             "five five five, one two three, four five six seven",
@@ -250,6 +251,11 @@ fn abbreviations_by_context() {
         ("on Fri., Jan. 5th", "on Friday, January fifth"),
         ("Sun and moon", "Sun and moon"),
         ("call ext. 5", "call extension five"),
+        (
+            "See fig. 3 and p. 45, pp. 7-9.",
+            "See figure three and page forty-five, pages seven to nine.",
+        ),
+        ("the answer is no. Then", "the answer is no. Then"),
         (
             "123 Main St. Apt. 4B",
             "one hundred twenty-three Main Street Apartment four B",
