@@ -64,3 +64,19 @@ fn phone_numbers_and_pass_through() {
         ("MP3 파일", "MP3 파일"),
     ]);
 }
+
+#[test]
+fn say_as_readings() {
+    use super::say_as;
+    use crate::ssml::InterpretAs;
+    assert_eq!(say_as("1234", InterpretAs::Cardinal), "천이백삼십사");
+    assert_eq!(say_as("1", InterpretAs::Ordinal), "첫 번째");
+    assert_eq!(say_as("3", InterpretAs::Ordinal), "세 번째");
+    assert_eq!(say_as("2024", InterpretAs::Digits), "이영이사");
+    assert_eq!(
+        say_as("010-1234-5678", InterpretAs::Telephone),
+        "공일공 일이삼사 오육칠팔"
+    );
+    assert_eq!(say_as("A1", InterpretAs::Characters), "A 일");
+    assert_eq!(say_as("5000원", InterpretAs::Currency), "오천 원");
+}

@@ -17,6 +17,7 @@
 mod attrs;
 mod error;
 
+use attrs::Attrs;
 pub(crate) use attrs::{DateFormat, InterpretAs};
 pub use error::{SsmlError, SsmlErrorKind};
 
@@ -361,56 +362,6 @@ fn collapse(text: &str) -> String {
         out.push_str(word);
     }
     out
-}
-
-/// An element's attributes, less the ones every element may carry and that are
-/// ignored (`xmlns…`, `xml:…` other than `xml:lang`).
-struct Attrs(Vec<(String, String)>);
-
-impl Attrs {
-    fn read(e: &BytesStart<'_>) -> Result<Self, SsmlErrorKind> {
-        let mut out = Vec::new();
-        for attr in e.attributes() {
-            let attr = attr.map_err(|e| SsmlErrorKind::Xml(e.into()))?;
-            let key = attr.key.as_ref().to_string();
-            if key.starts_with("xmlns") || (key.starts_with("xml:") && key != "xml:lang") {
-                continue;
-            }
-            let value = attr
-                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                .map_err(SsmlErrorKind::Xml)?
-                .into_owned();
-            out.push((key, value));
-        }
-        Ok(Attrs(out))
-    }
-
-    fn get(&self, key: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn need(&self, element: &'static str, attribute: &'static str) -> Result<&str, SsmlErrorKind> {
-        self.get(attribute)
-            .ok_or(SsmlErrorKind::MissingAttribute { element, attribute })
-    }
-
-    /// Refuses any attribute not in `allowed` (`xml:lang` is always allowed).
-    fn only(&self, element: &'static str, allowed: &[&str]) -> Result<(), SsmlErrorKind> {
-        match self
-            .0
-            .iter()
-            .find(|(k, _)| k != "xml:lang" && !allowed.contains(&k.as_str()))
-        {
-            Some((k, _)) => Err(SsmlErrorKind::UnknownAttribute {
-                element,
-                attribute: k.clone(),
-            }),
-            None => Ok(()),
-        }
-    }
 }
 
 #[cfg(test)]
