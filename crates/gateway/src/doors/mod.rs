@@ -7,6 +7,7 @@
 //!
 //! `/file` and the other plain HTTP endpoints of the native API are in `crate::routes`.
 
+pub mod context;
 pub mod openai;
 pub mod realtime;
 pub mod session;

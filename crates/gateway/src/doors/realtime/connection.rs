@@ -3,9 +3,9 @@
 //! `cancelled`" hold: a cancel removes the context before `cancelled` is written, and a
 //! frame of a context that is gone is dropped here instead of written.
 
-use super::context::{Context, Out, Outbox, Refused};
-use super::wire::{self, Command, Settings};
+use super::wire::{self, Command, RealtimeWire, Settings};
 use crate::config::RealtimeLimits;
+use crate::doors::context::{Context, Out, Outbox, Refused, Start};
 use crate::doors::ws::{write_timed, Sink, Undelivered};
 use crate::guard::{self, Client, Refusal};
 use crate::metrics::ApiLabels;
@@ -26,7 +26,7 @@ struct Connection {
     state: Arc<AppState>,
     client: Client,
     limits: RealtimeLimits,
-    contexts: HashMap<Arc<str>, Context>,
+    contexts: HashMap<Arc<str>, Context<Settings>>,
     next_uid: u64,
     outbox: Outbox,
     write_timeout: Duration,
@@ -164,7 +164,7 @@ impl Connection {
         }
     }
 
-    fn context(&mut self, id: &str) -> Result<&mut Context, (u16, String)> {
+    fn context(&mut self, id: &str) -> Result<&mut Context<Settings>, (u16, String)> {
         self.contexts.get_mut(id).ok_or_else(|| {
             (
                 404,
@@ -231,7 +231,11 @@ impl Connection {
     }
 
     /// A new context from its first `speak`.
-    async fn open(&mut self, id: &str, settings: Settings) -> Result<Context, (u16, String)> {
+    async fn open(
+        &mut self,
+        id: &str,
+        settings: Settings,
+    ) -> Result<Context<Settings>, (u16, String)> {
         let max = self.limits.max_contexts;
         if self.contexts.len() >= max {
             return Err((
@@ -298,15 +302,16 @@ impl Connection {
                 other => (503, other.to_string()),
             })?;
         self.next_uid += 1;
-        Ok(Context::start(
-            &self.state,
-            self.next_uid,
-            Arc::from(id),
+        let start = Start {
+            uid: self.next_uid,
+            id: Arc::from(id),
             request,
             settings,
-            delay,
-            self.outbox.clone(),
-        ))
+            max_buffer_delay: delay,
+            api: Api::Realtime,
+            wire: Arc::new(RealtimeWire),
+        };
+        Ok(Context::start(&self.state, start, self.outbox.clone()))
     }
 
     /// Barge-in: the context goes first, so nothing of it can be written after
@@ -362,12 +367,11 @@ impl Connection {
             if framed.frame.last {
                 self.contexts.remove(&framed.frame.context_id);
             }
-            write_timed(
-                self.write_timeout,
-                sink.feed(Message::Text(framed.frame.json.into())),
-            )
-            .await
-            .map_err(ended)?;
+            if let Some(message) = framed.frame.message {
+                write_timed(self.write_timeout, sink.feed(message))
+                    .await
+                    .map_err(ended)?;
+            }
         }
         write_timed(self.write_timeout, sink.flush())
             .await

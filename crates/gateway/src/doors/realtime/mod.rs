@@ -2,12 +2,11 @@
 //! speaks it, with many contexts per connection, `flush`, `close` and `cancel`
 //! (barge-in). The protocol is in docs/PROTOCOL.md.
 //!
-//! [`wire`] parses and writes the messages; [`context`] runs one context's job on the
-//! shared pipeline (its text through the incremental segmenter); [`connection`] owns the
-//! socket and is the only writer, which is how cancel can promise silence.
+//! [`wire`] parses and writes the messages; `doors::context` runs one context's job on
+//! the shared pipeline (its text through the incremental segmenter); [`connection`] owns
+//! the socket and is the only writer, which is how cancel can promise silence.
 
 mod connection;
-mod context;
 pub mod wire;
 
 use crate::guard;

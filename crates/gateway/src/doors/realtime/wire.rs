@@ -3,6 +3,9 @@
 //! Client → server: `speak`, `flush`, `close`, `cancel`, each naming a `context_id`.
 //! Server → client: `audio`, `timestamps`, `flushed`, `done`, `cancelled`, `error`.
 
+use crate::doors::context::ContextWire;
+use crate::pipeline::WordTiming;
+use axum::extract::ws::Message;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde::Deserialize;
@@ -148,6 +151,32 @@ pub fn event(kind: &str, context_id: &str) -> String {
 
 pub fn error(context_id: Option<&str>, code: u16, message: &str) -> String {
     json!({"type": "error", "context_id": context_id, "code": code, "message": message}).to_string()
+}
+
+/// The realtime socket's frames for its contexts.
+pub struct RealtimeWire;
+
+impl ContextWire for RealtimeWire {
+    fn audio(&self, context_id: &str, seq: u64, data: &[u8]) -> Message {
+        Message::Text(audio(context_id, seq, data).into())
+    }
+
+    fn words(&self, context_id: &str, words: &[WordTiming]) -> Option<Message> {
+        let frame = json!({"type": "timestamps", "context_id": context_id, "words": words});
+        Some(Message::Text(frame.to_string().into()))
+    }
+
+    fn flushed(&self, context_id: &str) -> Option<Message> {
+        Some(Message::Text(event("flushed", context_id).into()))
+    }
+
+    fn done(&self, context_id: &str) -> Option<Message> {
+        Some(Message::Text(event("done", context_id).into()))
+    }
+
+    fn error(&self, context_id: &str, code: u16, message: &str) -> Message {
+        Message::Text(error(Some(context_id), code, message).into())
+    }
 }
 
 #[cfg(test)]

@@ -1,39 +1,59 @@
-//! One context of a realtime connection: its settings, its segmenter, and the pipeline
-//! job that speaks its segments.
+//! One text-in context of a socket door (the realtime socket, and the protocol adapters
+//! that have contexts): its segmenter, and the pipeline job that speaks its segments.
 //!
 //! The job runs as its own task and frames into the connection's one buffer, each frame
-//! tagged with the context's `uid`. A context id can be used again after its `done` or
-//! `cancelled`; the `uid` tells the new context's frames from a late frame of the old.
+//! tagged with the context's `uid`. A context id can be used again after its end; the
+//! `uid` tells the new context's frames from a late frame of the old. Each door gives a
+//! [`ContextWire`]: how its protocol writes audio, timings, flush acknowledgements, the
+//! end of a context and its errors.
 
-use super::wire::{self, Settings};
 use crate::metrics::{ApiLabels, StreamLabels};
 use crate::pipeline::{
     self, segment_queue, Api, Framed, Framer, Job, SegmentSender, Segmenter, SegmenterConfig,
     SpeechRequest, StreamFailure, Text, WordTiming,
 };
 use crate::state::AppState;
-use serde_json::json;
+use axum::extract::ws::Message;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+/// A door's wire format for its contexts. Runs on the producing side.
+pub trait ContextWire: Send + Sync + 'static {
+    /// A piece of encoded audio; `seq` counts the context's audio frames from 1.
+    fn audio(&self, context_id: &str, seq: u64, data: &[u8]) -> Message;
+    /// Word timings, where the protocol carries them.
+    fn words(&self, _context_id: &str, _words: &[WordTiming]) -> Option<Message> {
+        None
+    }
+    /// All audio of a flushed segment has been sent.
+    fn flushed(&self, _context_id: &str) -> Option<Message> {
+        None
+    }
+    /// The context ended after all its audio (closed by its client).
+    fn done(&self, context_id: &str) -> Option<Message>;
+    /// The context failed; `code` is HTTP-like (400, 503, 504…).
+    fn error(&self, context_id: &str, code: u16, message: &str) -> Message;
+}
+
 /// A frame of one context, on its way to the socket.
 pub struct Out {
     pub uid: u64,
     pub context_id: Arc<str>,
-    pub json: String,
-    /// The context's last frame (`done` or `error`): it is closed once this is written.
+    /// `None` only for a last frame where the protocol has no end message.
+    pub message: Option<Message>,
+    /// The context's last frame (its end or error): it is closed once this is written.
     pub last: bool,
 }
 
 pub type Outbox = mpsc::Sender<Framed<Out>>;
 
-pub struct Context {
+pub struct Context<S> {
     pub uid: u64,
     pub id: Arc<str>,
-    /// The settings of the first `speak`, to refuse a change mid-context.
-    pub settings: Settings,
+    /// The door's settings of the context, to refuse a change mid-context.
+    pub settings: S,
     pub labels: StreamLabels,
     segmenter: Segmenter,
     /// `None` once the client closed the context.
@@ -42,6 +62,7 @@ pub struct Context {
     /// When the context's first text arrived, for time to first audio.
     pub since: Instant,
     pub first_audio_sent: bool,
+    api: Api,
     state: Arc<AppState>,
 }
 
@@ -53,17 +74,29 @@ pub enum Refused {
     TooMuch(usize),
 }
 
-impl Context {
+/// What a door starts a context with.
+pub struct Start<S> {
+    pub uid: u64,
+    pub id: Arc<str>,
+    pub request: SpeechRequest,
+    pub settings: S,
+    pub max_buffer_delay: Duration,
+    pub api: Api,
+    pub wire: Arc<dyn ContextWire>,
+}
+
+impl<S> Context<S> {
     /// Starts a context's job.
-    pub fn start(
-        state: &Arc<AppState>,
-        uid: u64,
-        id: Arc<str>,
-        request: SpeechRequest,
-        settings: Settings,
-        max_buffer_delay: Duration,
-        outbox: Outbox,
-    ) -> Self {
+    pub fn start(state: &Arc<AppState>, start: Start<S>, outbox: Outbox) -> Self {
+        let Start {
+            uid,
+            id,
+            request,
+            settings,
+            max_buffer_delay,
+            api,
+            wire,
+        } = start;
         let labels = StreamLabels {
             provider: request.provider.clone(),
             format: request.format.name(),
@@ -76,20 +109,20 @@ impl Context {
             framer: ContextFrames {
                 uid,
                 id: Arc::clone(&id),
+                wire: Arc::clone(&wire),
             },
-            api: Api::Realtime,
+            api,
             encode: true,
             retain: false,
         };
-        state.streams.spawn(speak(
-            Arc::clone(state),
-            job,
-            outbox,
-            cancel.clone(),
-            uid,
-            Arc::clone(&id),
-        ));
-        state.metrics.contexts_open.get_or_create(&realtime()).inc();
+        state
+            .streams
+            .spawn(speak(Arc::clone(state), job, outbox, cancel.clone(), wire));
+        state
+            .metrics
+            .contexts_open
+            .get_or_create(&api_labels(api))
+            .inc();
         Self {
             uid,
             id,
@@ -103,6 +136,7 @@ impl Context {
             cancel,
             since: Instant::now(),
             first_audio_sent: false,
+            api,
             state: Arc::clone(state),
         }
     }
@@ -153,7 +187,7 @@ impl Context {
     }
 }
 
-impl Drop for Context {
+impl<S> Drop for Context<S> {
     /// However the context ends (done, cancel, the connection gone), its job stops and
     /// gives its worker back.
     fn drop(&mut self) {
@@ -161,41 +195,38 @@ impl Drop for Context {
         self.state
             .metrics
             .contexts_open
-            .get_or_create(&realtime())
+            .get_or_create(&api_labels(self.api))
             .dec();
     }
 }
 
-fn realtime() -> ApiLabels {
-    ApiLabels {
-        api: Api::Realtime.name(),
-    }
+fn api_labels(api: Api) -> ApiLabels {
+    ApiLabels { api: api.name() }
 }
-
-/// The context's job, then its last frame: `done`, or `error` with what went wrong. A
-/// cancelled context (or a connection gone) gets no last frame.
+/// The context's job, then its last frame: its end, or its error. A cancelled context
+/// (or a connection gone) gets no last frame.
 async fn speak(
     state: Arc<AppState>,
     job: Job<ContextFrames>,
     outbox: Outbox,
     cancel: CancellationToken,
-    uid: u64,
-    id: Arc<str>,
+    wire: Arc<dyn ContextWire>,
 ) {
+    let (uid, id, api) = (job.framer.uid, Arc::clone(&job.framer.id), job.api);
     let outcome = pipeline::run(Arc::clone(&state), job, outbox.clone(), cancel).await;
-    pipeline::record_outcome(&state, Api::Realtime, &outcome);
-    let json = match outcome {
-        Ok(_) => wire::event("done", &id),
+    pipeline::record_outcome(&state, api, &outcome);
+    let message = match outcome {
+        Ok(_) => wire.done(&id),
         Err(StreamFailure::ClientGone | StreamFailure::LeftQueue) => return,
         Err(failure) => {
             let (code, _) = failure.codes();
-            wire::error(Some(&id), code, &failure.to_string())
+            Some(wire.error(&id, code, &failure.to_string()))
         }
     };
     let last = Out {
         uid,
         context_id: id,
-        json,
+        message,
         last: true,
     };
     let _ = outbox
@@ -209,14 +240,15 @@ async fn speak(
 struct ContextFrames {
     uid: u64,
     id: Arc<str>,
+    wire: Arc<dyn ContextWire>,
 }
 
 impl ContextFrames {
-    fn out(&self, json: String) -> Out {
+    fn out(&self, message: Message) -> Out {
         Out {
             uid: self.uid,
             context_id: Arc::clone(&self.id),
-            json,
+            message: Some(message),
             last: false,
         }
     }
@@ -226,15 +258,16 @@ impl Framer for ContextFrames {
     type Frame = Out;
 
     fn audio(&mut self, seq: u64, data: &[u8]) -> Out {
-        self.out(wire::audio(&self.id, seq, data))
+        self.out(self.wire.audio(&self.id, seq, data))
     }
 
     fn words(&mut self, words: &[WordTiming]) -> Option<Out> {
-        let json = json!({"type": "timestamps", "context_id": &*self.id, "words": words});
-        Some(self.out(json.to_string()))
+        let m = self.wire.words(&self.id, words)?;
+        Some(self.out(m))
     }
 
     fn flushed(&mut self) -> Option<Out> {
-        Some(self.out(wire::event("flushed", &self.id)))
+        let m = self.wire.flushed(&self.id)?;
+        Some(self.out(m))
     }
 }
