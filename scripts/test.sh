@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's second command: installs what the tests need (scripts/setup.sh), then
 # runs every check: formatting, clippy, all Rust tests (unit, integration, the real
-# engines, Redis), the frontend's unit tests and its end-to-end tests in headless Chromium.
+# engines, Redis), the official client SDKs against the gateway (tests/sdk), the
+# frontend's unit tests and its end-to-end tests in headless Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -18,6 +19,9 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 step "cargo test"
 cargo test --workspace --quiet 2>&1 | tee /tmp/tts-cargo-test.log
 grep -q "test result" /tmp/tts-cargo-test.log
+
+step "official SDKs against the release gateway (tests/sdk, pytest)"
+"$TTS_LOCAL_DIR/sdk-venv/bin/pytest" -q tests/sdk
 
 if [ -f frontend/package.json ]; then
   step "frontend: typecheck and unit tests"

@@ -1,0 +1,103 @@
+"""Starts the real gateway binary on a free port for the official-SDK tests.
+
+The SDKs are used as their users use them, unchanged except for the base URL. The
+gateway runs with mock_tone (exact, predictable audio), and Piper and espeak where
+scripts/setup.sh installed them.
+"""
+
+import json
+import os
+import subprocess
+import threading
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _binary() -> str:
+    path = os.environ.get("TTS_GATEWAY_BIN", str(ROOT / "target" / "release" / "tts-gateway"))
+    if not Path(path).exists():
+        pytest.exit(f"gateway binary {path} not built: run scripts/setup.sh", returncode=2)
+    return path
+
+
+class Gateway:
+    def __init__(self, extra_env=None):
+        env = dict(os.environ)
+        env.update(
+            {
+                "HOST": "127.0.0.1",
+                "PORT": "0",
+                "LOG_FORMAT": "json",
+                "UI_DIR": "",
+                "RUST_LOG": "info,ort=warn",
+                "ORT_DYLIB_PATH": str(ROOT / ".local" / "lib" / "libonnxruntime.so"),
+                "PIPER_VOICES_DIR": str(ROOT / ".local" / "voices"),
+                "PIPER_MAX_CONCURRENT": "1",
+            }
+        )
+        env.update(extra_env or {})
+        self.proc = subprocess.Popen(
+            [_binary()], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        self.log = []
+        self.port = None
+        for line in self.proc.stdout:
+            self.log.append(line)
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            fields = record.get("fields", record)
+            if fields.get("message") == "tts-gateway listening":
+                self.port = int(fields["addr"].rsplit(":", 1)[1])
+                break
+        if self.port is None:
+            self.proc.kill()
+            raise RuntimeError("gateway did not start:\n" + "".join(self.log))
+        # Keep draining the log so the gateway never blocks on a full pipe.
+        threading.Thread(target=lambda: [self.log.append(l) for l in self.proc.stdout], daemon=True).start()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.ws_base = f"ws://127.0.0.1:{self.port}"
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+@pytest.fixture(scope="session")
+def gateway():
+    g = Gateway()
+    yield g
+    g.stop()
+
+
+def ffprobe(data: bytes, *input_args: str) -> dict:
+    """codec_name, sample_rate, channels and duration of an audio file, read by ffprobe."""
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", *input_args, "-i", "pipe:0", "-show_entries",
+         "stream=codec_name,sample_rate,channels:format=duration", "-of", "json"],
+        input=data, capture_output=True, check=True,
+    )
+    info = json.loads(out.stdout)
+    stream = info["streams"][0]
+    return {
+        "codec": stream["codec_name"],
+        "rate": int(stream["sample_rate"]),
+        "channels": int(stream["channels"]),
+        "duration": float(info.get("format", {}).get("duration", "nan")),
+    }
+
+
+def decode(data: bytes, *input_args: str) -> bytes:
+    """The audio as 16-bit mono PCM at its own rate, decoded by ffmpeg."""
+    out = subprocess.run(
+        ["ffmpeg", "-v", "error", "-nostdin", *input_args, "-i", "pipe:0", "-f", "s16le", "-ac", "1", "-"],
+        input=data, capture_output=True, check=True,
+    )
+    return out.stdout
