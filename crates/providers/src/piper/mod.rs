@@ -8,6 +8,7 @@
 //! the first audio costs one (short) unit, not the whole text, and a reader that goes
 //! away stops synthesis before the next unit (its in-flight run is also terminated).
 
+pub mod graph_cut;
 pub mod model;
 pub mod phonemize;
 mod pool;
