@@ -12,7 +12,8 @@
 //! 1 intra-op thread. "stream" = the provider's stream end to end (text split, espeak
 //! phonemes, inference, PCM16), as the gateway sees it. Real-time factor = compute time /
 //! audio duration. `ORT_DYLIB_PATH` and `PIPER_VOICES_DIR` default to the repository's
-//! `.local`.
+//! `.local`. `PIPER_BENCH_CHUNKING=first,growth,max,flow_context,decoder_context` (frames)
+//! tries another chunking than the provider's.
 
 use futures::StreamExt;
 use ort::session::RunOptions;
@@ -140,6 +141,7 @@ fn raw_piper(config: &PiperConfig, engine: &Engine) {
         let units = units_of(text);
         let (mut w_first, mut w_rtf, mut c_first, mut c_rtf, mut pieces, mut audio_s) =
             (vec![], vec![], vec![], vec![], 0, 0.0);
+        let mut s_rtf = vec![];
         for _ in 0..RUNS {
             let (mut compute, mut samples) = (0.0, 0);
             for (i, u) in units.iter().enumerate() {
@@ -155,10 +157,33 @@ fn raw_piper(config: &PiperConfig, engine: &Engine) {
             w_rtf.push(compute / (samples as f64 / f64::from(m.sample_rate)));
 
             let (mut compute, mut samples) = (0.0, 0);
+            for u in &units {
+                let t = Instant::now();
+                let e = parts.encode(&u.ids, scales, None, &options).unwrap();
+                let z = parts.flow(&e.prior, None, &options).unwrap();
+                samples += parts.decode(&z, None, &options).unwrap().len();
+                compute += t.elapsed().as_secs_f64();
+            }
+            s_rtf.push(compute / (samples as f64 / f64::from(m.sample_rate)));
+
+            let (mut compute, mut samples) = (0.0, 0);
             pieces = 0;
             for (i, u) in units.iter().enumerate() {
                 let starts = u.words.iter().map(|w| w.ids.start).collect();
                 let mut unit = UnitSynthesis::new(u.ids.clone(), starts, Vec::new());
+                if let Ok(v) = std::env::var("PIPER_BENCH_CHUNKING") {
+                    let v: Vec<usize> = v.split(',').map(|x| x.parse().unwrap()).collect();
+                    unit = unit.with_cuts(
+                        tts_providers::piper::unit::Chunking {
+                            first: v[0],
+                            growth: v[1],
+                            max: v[2],
+                            flow_context: v[3],
+                            decoder_context: v[4],
+                        },
+                        Default::default(),
+                    );
+                }
                 let t = Instant::now();
                 loop {
                     let piece = unit
@@ -179,10 +204,11 @@ fn raw_piper(config: &PiperConfig, engine: &Engine) {
             c_rtf.push(compute / audio_s);
         }
         println!(
-            "  {label}: {} unit(s), {audio_s:5.2} s audio\n    whole  : first audio {} | RTF {}\n    chunked: first audio {} | RTF {} | {pieces} pieces",
+            "  {label}: {} unit(s), {audio_s:5.2} s audio\n    whole  : first audio {} | RTF {}\n    cut, unchunked: RTF {}\n    chunked: first audio {} | RTF {} | {pieces} pieces",
             units.len(),
             stat(w_first, ms),
             stat(w_rtf, ratio),
+            stat(s_rtf, ratio),
             stat(c_first, ms),
             stat(c_rtf, ratio),
         );

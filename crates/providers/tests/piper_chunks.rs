@@ -89,14 +89,29 @@ fn chunked_flow_and_decoder_match_whole_sentence_inference_of_the_same_prior() {
         let latent = parts.flow(&encoded.prior, None, &options).unwrap();
         let whole = parts.decode(&latent, None, &options).unwrap();
         assert_eq!(whole.len(), prior.frames() * parts.hop);
-        for chunking in [
-            Chunking::default(),
-            Chunking {
-                first: 16,
-                max: 64,
+        // The cuts the provider uses, one with many joins, then figures for other
+        // contexts (printed only: they show what the default's contexts buy).
+        let mut cuts = vec![
+            (Chunking::default(), true),
+            (
+                Chunking {
+                    first: 16,
+                    growth: 2,
+                    max: 64,
+                    ..Chunking::default()
+                },
+                true,
+            ),
+        ];
+        for (flow_context, decoder_context) in [(16, 16), (16, 8), (8, 8), (8, 4), (4, 4)] {
+            let chunking = Chunking {
+                flow_context,
+                decoder_context,
                 ..Chunking::default()
-            },
-        ] {
+            };
+            cuts.push((chunking, false));
+        }
+        for (chunking, checked) in cuts {
             let (audio, joins) = chunked(&mut parts, &chunking, &prior);
             assert_eq!(audio.len(), whole.len());
             let snr = snr_db(&whole, &audio);
@@ -105,9 +120,11 @@ fn chunked_flow_and_decoder_match_whole_sentence_inference_of_the_same_prior() {
                 prior.frames(),
                 joins.len() + 1
             );
-            assert!(snr >= 30.0, "SNR {snr:.1} dB");
-            for j in joins {
-                assert!(no_seam(&audio, j), "a seam at sample {j}");
+            if checked {
+                assert!(snr >= 30.0, "SNR {snr:.1} dB");
+                for j in joins {
+                    assert!(no_seam(&audio, j), "a seam at sample {j}");
+                }
             }
         }
     }

@@ -20,11 +20,19 @@ use std::sync::atomic::Ordering::Relaxed;
 use tts_core::WordMark;
 
 /// How the flow and the decoder cut a unit's frames into chunks.
+///
+/// The defaults are measured (tests/piper_chunks.rs, docs/BENCHMARKS.md): with 12 frames
+/// of flow context and 8 of decoder context the joined chunks differ from whole-unit
+/// inference by 68 dB SNR, about the quantisation noise of PCM16 speech (16 + 16 frames
+/// give 120 dB but cost twice as much per join; 8 + 4 give 33–44 dB). Chunks grow
+/// fourfold, so that each is computed well before the audio before it has played, with
+/// few joins (12 words: 3 chunks; 56 words: 4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Chunking {
     /// Frames of the first chunk (32 frames = 0.37 s at 22050 Hz).
     pub first: usize,
-    /// Each later chunk doubles, up to this many frames.
+    /// Each later chunk is this many times the one before, up to `max` frames.
+    pub growth: usize,
     pub max: usize,
     /// Frames of prior the flow sees on each side beyond the frames it must get right.
     pub flow_context: usize,
@@ -36,9 +44,10 @@ impl Default for Chunking {
     fn default() -> Self {
         Self {
             first: 32,
-            max: 512,
-            flow_context: 16,
-            decoder_context: 16,
+            growth: 4,
+            max: 1024,
+            flow_context: 12,
+            decoder_context: 8,
         }
     }
 }
@@ -50,8 +59,9 @@ impl Chunking {
     }
 
     fn size(&self, index: usize) -> usize {
+        let growth = self.growth.max(1).saturating_pow(index.min(20) as u32);
         self.first
-            .saturating_mul(1 << index.min(20))
+            .saturating_mul(growth)
             .min(self.max.max(self.first))
     }
 
@@ -147,9 +157,17 @@ impl Frames {
 }
 
 /// How the encoder cuts a long unit into windows of espeak's words.
+///
+/// Measured on a 60-word sentence, noise off (tests/piper_chunks.rs): with 8 context
+/// words on each side, 3 % of the window's durations differ from the whole-sentence
+/// encoder's (by a frame) and its prior is 19 dB SNR from the whole's, while the noise
+/// real synthesis adds to the prior is as large as the prior itself (0.5 dB SNR): the
+/// window's error is far inside the voice's own variation. 2 context words give 15 dB
+/// and 10 %; 12 give 21 dB and 3 %.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Windows {
-    /// A unit of at most this many words runs through the encoder whole.
+    /// A unit of at most this many words runs through the encoder whole (a first window
+    /// reads 16 words: windows only pay off on longer units).
     pub whole_up_to: usize,
     /// Words the first window keeps (its frames are used).
     pub first: usize,
@@ -162,7 +180,7 @@ pub struct Windows {
 impl Default for Windows {
     fn default() -> Self {
         Self {
-            whole_up_to: 16,
+            whole_up_to: 24,
             first: 8,
             next: 48,
             context: 8,
@@ -379,7 +397,8 @@ mod tests {
     fn chunks_grow_wait_for_look_ahead_and_absorb_a_short_tail() {
         let c = Chunking::default();
         assert_eq!(c.next(0, 0, 1000, true), Some(32));
-        assert_eq!(c.next(1, 32, 1000, true), Some(96));
+        assert_eq!(c.next(1, 32, 1000, true), Some(160));
+        assert_eq!(c.next(2, 160, 1000, true), Some(672));
         assert_eq!(c.next(9, 500, 1000, true), Some(1000));
         assert_eq!(c.next(0, 0, 40, true), Some(40));
         assert_eq!(c.next(0, 0, 50, false), None);
