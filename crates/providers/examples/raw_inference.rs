@@ -11,7 +11,8 @@
 //! (encoder windows, growing chunks of frames). Both with phoneme ids made beforehand and
 //! 1 intra-op thread. "stream" = the provider's stream end to end (text split, espeak
 //! phonemes, inference, PCM16), as the gateway sees it. Real-time factor = compute time /
-//! audio duration. `ORT_DYLIB_PATH` and `PIPER_VOICES_DIR` default to the repository's
+//! audio duration; "CPU RTF" = CPU time of the process over all runs / audio duration,
+//! which other load on the core does not inflate. `ORT_DYLIB_PATH` and `PIPER_VOICES_DIR` default to the repository's
 //! `.local`. `PIPER_BENCH_CHUNKING=first,growth,max,flow_context,decoder_context` (frames)
 //! tries another chunking than the provider's.
 
@@ -56,6 +57,20 @@ fn local(var: &str, rest: &str) -> PathBuf {
 fn stat(mut v: Vec<f64>, show: fn(f64) -> String) -> String {
     v.sort_by(f64::total_cmp);
     format!("{} ({})", show(v[v.len() / 2]), show(v[0]).trim())
+}
+
+/// CPU seconds (user + system) this process has used, from /proc (10 ms ticks).
+fn cpu_secs() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
+    let rest = stat.rsplit(')').next().unwrap_or("");
+    let f: Vec<f64> = rest
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    f.iter().sum::<f64>() / 100.0
 }
 
 fn ms(d: f64) -> String {
@@ -142,8 +157,11 @@ fn raw_piper(config: &PiperConfig, engine: &Engine) {
         let (mut w_first, mut w_rtf, mut c_first, mut c_rtf, mut pieces, mut audio_s) =
             (vec![], vec![], vec![], vec![], 0, 0.0);
         let mut s_rtf = vec![];
+        // CPU seconds of each path over all runs: robust against other load on the core.
+        let (mut cpu, mut heard) = ([0.0f64; 3], [0.0f64; 3]);
         for _ in 0..RUNS {
             let (mut compute, mut samples) = (0.0, 0);
+            let cpu0 = cpu_secs();
             for (i, u) in units.iter().enumerate() {
                 let t = Instant::now();
                 let audio = whole.infer(&u.ids, scales, None, &options).unwrap();
@@ -155,8 +173,11 @@ fn raw_piper(config: &PiperConfig, engine: &Engine) {
                 samples += audio.len();
             }
             w_rtf.push(compute / (samples as f64 / f64::from(m.sample_rate)));
+            cpu[0] += cpu_secs() - cpu0;
+            heard[0] += samples as f64 / f64::from(m.sample_rate);
 
             let (mut compute, mut samples) = (0.0, 0);
+            let cpu0 = cpu_secs();
             for u in &units {
                 let t = Instant::now();
                 let e = parts.encode(&u.ids, scales, None, &options).unwrap();
@@ -165,8 +186,11 @@ fn raw_piper(config: &PiperConfig, engine: &Engine) {
                 compute += t.elapsed().as_secs_f64();
             }
             s_rtf.push(compute / (samples as f64 / f64::from(m.sample_rate)));
+            cpu[1] += cpu_secs() - cpu0;
+            heard[1] += samples as f64 / f64::from(m.sample_rate);
 
             let (mut compute, mut samples) = (0.0, 0);
+            let cpu0 = cpu_secs();
             pieces = 0;
             for (i, u) in units.iter().enumerate() {
                 let starts = u.words.iter().map(|w| w.ids.start).collect();
@@ -184,6 +208,7 @@ fn raw_piper(config: &PiperConfig, engine: &Engine) {
                         Default::default(),
                     );
                 }
+                unit = unit.after(samples as u64);
                 let t = Instant::now();
                 loop {
                     let piece = unit
@@ -202,15 +227,21 @@ fn raw_piper(config: &PiperConfig, engine: &Engine) {
             }
             audio_s = samples as f64 / f64::from(m.sample_rate);
             c_rtf.push(compute / audio_s);
+            cpu[2] += cpu_secs() - cpu0;
+            heard[2] += audio_s;
         }
+        let cpu_rtf = [0, 1, 2].map(|i| cpu[i] / heard[i]);
         println!(
-            "  {label}: {} unit(s), {audio_s:5.2} s audio\n    whole  : first audio {} | RTF {}\n    cut, unchunked: RTF {}\n    chunked: first audio {} | RTF {} | {pieces} pieces",
+            "  {label}: {} unit(s), {audio_s:5.2} s audio\n    whole  : first audio {} | RTF {} | CPU RTF {:.3}\n    cut, unchunked:                         RTF {} | CPU RTF {:.3}\n    chunked: first audio {} | RTF {} | CPU RTF {:.3} | {pieces} pieces",
             units.len(),
             stat(w_first, ms),
             stat(w_rtf, ratio),
+            cpu_rtf[0],
             stat(s_rtf, ratio),
+            cpu_rtf[1],
             stat(c_first, ms),
             stat(c_rtf, ratio),
+            cpu_rtf[2],
         );
     }
 }

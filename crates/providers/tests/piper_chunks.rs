@@ -9,7 +9,8 @@ mod support;
 use ort::session::RunOptions;
 use tts_providers::piper::model::{self, LoadedModel, Parts, VoiceModel};
 use tts_providers::piper::phonemize::UnitIds;
-use tts_providers::piper::unit::{frame_starts, run_chunk, Chunking, Frames, Windows};
+use tts_providers::piper::stats::PiperStats;
+use tts_providers::piper::unit::{frame_starts, Chunking, Frames, UnitSynthesis, Windows};
 
 const TWELVE: &str = "The quick brown fox jumps over the lazy dog near the old bridge.";
 const LONG: &str = "When the morning train finally pulled into the small station at the edge \
@@ -50,20 +51,23 @@ fn snr_db(reference: &[f32], other: &[f32]) -> f64 {
     10.0 * (signal / noise.max(1e-30)).log10()
 }
 
-/// The flow + decoder on `prior` chunk by chunk; also returns where chunks join.
+/// The flow + decoder on `prior` chunk by chunk, as the provider runs them; also
+/// returns where chunks join.
 fn chunked(parts: &mut Parts, chunking: &Chunking, prior: &Frames) -> (Vec<f32>, Vec<usize>) {
     let options = RunOptions::new().unwrap();
+    let stats = PiperStats::default();
+    let mut unit = UnitSynthesis::from_prior(prior.clone(), *chunking);
     let (mut audio, mut joins) = (Vec::new(), Vec::new());
-    let (mut emitted, mut index) = (0, 0);
-    while let Some(end) = chunking.next(index, emitted, prior.frames(), true) {
-        let piece = run_chunk(parts, chunking, prior, emitted..end, None, &options).unwrap();
-        audio.extend(piece);
+    loop {
+        let piece = unit
+            .next_piece(parts, [0.0; 3], None, &options, &stats)
+            .unwrap();
+        audio.extend(piece.samples);
+        if piece.last {
+            return (audio, joins);
+        }
         joins.push(audio.len());
-        emitted = end;
-        index += 1;
     }
-    joins.pop();
-    (audio, joins)
 }
 
 /// Returns true if and only if the sample-to-sample step at `join` is no larger than
@@ -103,7 +107,9 @@ fn chunked_flow_and_decoder_match_whole_sentence_inference_of_the_same_prior() {
                 true,
             ),
         ];
-        for (flow_context, decoder_context) in [(16, 16), (16, 8), (8, 8), (8, 4), (4, 4)] {
+        for (flow_context, decoder_context) in
+            [(32, 16), (32, 8), (16, 8), (12, 8), (24, 4), (24, 16)]
+        {
             let chunking = Chunking {
                 flow_context,
                 decoder_context,

@@ -311,7 +311,11 @@ async fn next_chunk(state: Option<StreamState>) -> Step {
                     .iter()
                     .map(|c| spoken_words(&c.text, &st.text, &mut st.cursor))
                     .collect();
-                Work::Start { unit, words }
+                Work::Start {
+                    unit,
+                    words,
+                    sent: st.sent,
+                }
             }
         };
         let (reply, answer) = tokio::sync::oneshot::channel();

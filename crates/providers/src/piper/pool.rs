@@ -40,10 +40,12 @@ pub struct Job {
 
 /// What a job does.
 pub enum Work {
-    /// A unit's first step; `words[c]` are the request's words in its clause `c`.
+    /// A unit's first step; `words[c]` are the request's words in its clause `c`;
+    /// `sent`: samples the stream has sent before this unit.
     Start {
         unit: Sentence,
         words: Vec<Vec<SpokenWord>>,
+        sent: u64,
     },
     /// A later step.
     Continue(Box<UnitSynthesis>),
@@ -191,7 +193,7 @@ fn run(shared: &Shared, sessions: &mut [LoadedModel], job: Job) {
     let scales = scales(model, job.length_scale);
     let state = match job.work {
         Work::Continue(state) => state,
-        Work::Start { unit, words } => {
+        Work::Start { unit, words, sent } => {
             let unit_ids = match phoneme_ids(shared, model, &unit) {
                 Ok(ids) => ids,
                 Err(e) => {
@@ -213,7 +215,7 @@ fn run(shared: &Shared, sessions: &mut [LoadedModel], job: Job) {
             }
             let aligned = words::align(&words, &unit_ids.words);
             let starts = unit_ids.words.iter().map(|w| w.ids.start).collect();
-            Box::new(UnitSynthesis::new(unit_ids.ids, starts, aligned))
+            Box::new(UnitSynthesis::new(unit_ids.ids, starts, aligned).after(sent))
         }
     };
     if job.reply.is_closed() {

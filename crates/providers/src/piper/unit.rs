@@ -4,7 +4,9 @@
 //! The key decision: audio streams *within* a sentence. The flow and the decoder are
 //! convolutional, so a chunk of frames run with enough frames of context on each side
 //! gives the samples whole-sentence inference gives (measured: tests/piper_chunks.rs and
-//! docs/BENCHMARKS.md); only the first chunk must be small. The encoder (a transformer)
+//! docs/BENCHMARKS.md); only the first chunk must be small. The decoder, most of the
+//! cost, runs chunk by chunk; the flow runs once for the first chunk, then once for all
+//! the frames the encoder has given, so each join costs little recomputation. The encoder (a transformer)
 //! sees its whole input, so for a long unit it runs on windows of words with context
 //! words on each side, whose frames differ from the whole-unit encoder's by less than the
 //! prior's own noise (measured likewise). Each step is short, so the first audio of any
@@ -21,20 +23,24 @@ use tts_core::WordMark;
 
 /// How the flow and the decoder cut a unit's frames into chunks.
 ///
-/// The defaults are measured (tests/piper_chunks.rs, docs/BENCHMARKS.md): with 12 frames
-/// of flow context and 8 of decoder context the joined chunks differ from whole-unit
-/// inference by 68 dB SNR, about the quantisation noise of PCM16 speech (16 + 16 frames
-/// give 120 dB but cost twice as much per join; 8 + 4 give 33–44 dB). Chunks grow
-/// fourfold, so that each is computed well before the audio before it has played, with
-/// few joins (12 words: 3 chunks; 56 words: 4).
+/// The defaults are measured (tests/piper_chunks.rs, docs/BENCHMARKS.md): with 24 frames
+/// of prior around every latent frame the flow keeps and 8 frames of latent around each
+/// decoder chunk, the joined chunks differ from whole-unit inference by 74–76 dB SNR,
+/// about the quantisation noise of PCM16 speech. 16 decoder frames give 123–134 dB but
+/// cost 8 more decoder frames a join; 4 give 42–50 dB; 12 flow frames give 41–50 dB.
+/// A chunk is at most four times the audio before it in the stream, so that it is
+/// computed (at a real-time factor near 0.1) well before that audio has played, with
+/// few joins: the stream's first unit of 12 words takes 3 chunks, of 56 words 4; a unit
+/// after the first usually takes one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Chunking {
-    /// Frames of the first chunk (32 frames = 0.37 s at 22050 Hz).
+    /// Frames of the stream's first chunk (32 frames = 0.37 s at 22050 Hz).
     pub first: usize,
-    /// Each later chunk is this many times the one before, up to `max` frames.
+    /// A chunk is at most this many times the frames of audio before it in the stream,
+    /// and at most `max` frames.
     pub growth: usize,
     pub max: usize,
-    /// Frames of prior the flow sees on each side beyond the frames it must get right.
+    /// Frames of prior the flow sees on each side of the latent frames it keeps.
     pub flow_context: usize,
     /// Frames of latent the decoder sees on each side of its chunk.
     pub decoder_context: usize,
@@ -46,7 +52,7 @@ impl Default for Chunking {
             first: 32,
             growth: 4,
             max: 1024,
-            flow_context: 12,
+            flow_context: 24,
             decoder_context: 8,
         }
     }
@@ -58,24 +64,24 @@ impl Chunking {
         self.flow_context + self.decoder_context
     }
 
-    fn size(&self, index: usize) -> usize {
-        let growth = self.growth.max(1).saturating_pow(index.min(20) as u32);
-        self.first
-            .saturating_mul(growth)
-            .min(self.max.max(self.first))
+    fn size(&self, before: usize) -> usize {
+        self.growth
+            .saturating_mul(before)
+            .clamp(self.first, self.max.max(self.first))
     }
 
-    /// The frames `emitted..end` of chunk `index`, given `available` frames of prior of
-    /// which all are known (`complete`) or only those that exist so far; `None` if the
-    /// chunk needs frames not encoded yet (or nothing is left).
+    /// The end of the chunk starting at frame `emitted` of a unit that follows `before`
+    /// frames of audio, given `available` frames of prior of which all are known
+    /// (`complete`) or only those that exist so far; `None` if the chunk needs frames not
+    /// encoded yet (or nothing is left).
     pub fn next(
         &self,
-        index: usize,
+        before: usize,
         emitted: usize,
         available: usize,
         complete: bool,
     ) -> Option<usize> {
-        let end = emitted + self.size(index);
+        let end = emitted + self.size(before + emitted);
         if complete {
             if emitted >= available {
                 return None;
@@ -90,32 +96,6 @@ impl Chunking {
         }
         (end + self.look_ahead() <= available).then_some(end)
     }
-}
-
-/// Runs the flow and the decoder for frames `core` of `prior` (`channels` rows of
-/// `frames` columns), with context clipped to the frames that exist. Returns
-/// `core.len() × hop` samples.
-pub fn run_chunk(
-    parts: &mut Parts,
-    chunking: &Chunking,
-    prior: &Frames,
-    core: Range<usize>,
-    speaker: Option<i64>,
-    options: &RunOptions,
-) -> Result<Vec<f32>, ort::Error> {
-    let frames = prior.frames();
-    let dec = core.start.saturating_sub(chunking.decoder_context)
-        ..(core.end + chunking.decoder_context).min(frames);
-    let flow = dec.start.saturating_sub(chunking.flow_context)
-        ..(dec.end + chunking.flow_context).min(frames);
-    let latent = parts.flow(&prior.window(flow.clone()), speaker, options)?;
-    let latent = Frames::from_rows(parts.channels, latent);
-    let z = latent.window(dec.start - flow.start..dec.end - flow.start);
-    let audio = parts.decode(&z, speaker, options)?;
-    let hop = parts.hop;
-    let from = (core.start - dec.start) * hop;
-    let to = ((core.end - dec.start) * hop).min(audio.len());
-    Ok(audio[from.min(to)..to].to_vec())
 }
 
 /// A latent or prior: `channels` rows of frames, row-major (the layout of [1, C, T]).
@@ -236,11 +216,15 @@ pub struct UnitSynthesis {
     word_starts: Vec<usize>,
     words: Vec<WordIds>,
     prior: Frames,
+    /// The flow's output for the first frames of `prior` (those whose context is known).
+    latent: Frames,
     /// Frames of each id encoded so far.
     durations: Vec<f32>,
     encoded: usize,
     emitted: usize,
     chunks: usize,
+    /// Samples of audio the stream had before this unit.
+    before: u64,
     marks_sent: usize,
     chunking: Chunking,
     windows: Windows,
@@ -255,14 +239,31 @@ impl UnitSynthesis {
             word_starts,
             words,
             prior: Frames::default(),
+            latent: Frames::default(),
             durations: Vec::new(),
             encoded: 0,
             emitted: 0,
             chunks: 0,
+            before: 0,
             marks_sent: 0,
             chunking: Chunking::default(),
             windows: Windows::default(),
         }
+    }
+
+    /// The same, for a unit that follows `samples` of audio in its stream: the reader has
+    /// that audio to play while this unit starts, so its chunks may be larger.
+    pub fn after(mut self, samples: u64) -> Self {
+        self.before = samples;
+        self
+    }
+
+    /// A unit whose prior is already known (to measure the flow and decoder alone).
+    pub fn from_prior(prior: Frames, chunking: Chunking) -> Self {
+        let mut unit = Self::new(Vec::new(), Vec::new(), Vec::new());
+        unit.prior = prior;
+        unit.chunking = chunking;
+        unit
     }
 
     /// The unit's phoneme ids.
@@ -286,11 +287,12 @@ impl UnitSynthesis {
         options: &RunOptions,
         stats: &PiperStats,
     ) -> Result<Piece, ort::Error> {
+        let before = (self.before / parts.hop.max(1) as u64) as usize;
         let end = loop {
             let complete = self.encoded == self.ids.len();
             if let Some(end) =
                 self.chunking
-                    .next(self.chunks, self.emitted, self.prior.frames(), complete)
+                    .next(before, self.emitted, self.prior.frames(), complete)
             {
                 break end;
             }
@@ -304,14 +306,7 @@ impl UnitSynthesis {
             self.encode_window(parts, scales, speaker, options)?;
             stats.encoder_runs.fetch_add(1, Relaxed);
         };
-        let samples = run_chunk(
-            parts,
-            &self.chunking,
-            &self.prior,
-            self.emitted..end,
-            speaker,
-            options,
-        )?;
+        let samples = self.decode_chunk(parts, self.emitted..end, speaker, options)?;
         stats.decoder_runs.fetch_add(1, Relaxed);
         self.emitted = end;
         self.chunks += 1;
@@ -322,6 +317,44 @@ impl UnitSynthesis {
             words,
             last,
         })
+    }
+
+    /// The decoder on frames `core`, with context; first the flow as far as the decoder
+    /// needs: for the first chunk just that, later as far as the prior is known (minus
+    /// the flow's context), so that the flow's joins are few.
+    fn decode_chunk(
+        &mut self,
+        parts: &mut Parts,
+        core: Range<usize>,
+        speaker: Option<i64>,
+        options: &RunOptions,
+    ) -> Result<Vec<f32>, ort::Error> {
+        let (flow_context, decoder_context) =
+            (self.chunking.flow_context, self.chunking.decoder_context);
+        let total = self.prior.frames();
+        let complete = self.encoded == self.ids.len();
+        let needed = (core.end + decoder_context).min(total);
+        let from = self.latent.frames();
+        if from < needed {
+            let to = match (self.chunks, complete) {
+                (0, _) => needed,
+                (_, true) => total,
+                (_, false) => total.saturating_sub(flow_context).max(needed),
+            };
+            let read = from.saturating_sub(flow_context)..(to + flow_context).min(total);
+            let out = parts.flow(&self.prior.window(read.clone()), speaker, options)?;
+            let out = Frames::from_rows(parts.channels, out);
+            if self.latent.channels == 0 {
+                self.latent.channels = parts.channels;
+            }
+            self.latent.append(&out, from - read.start..to - read.start);
+        }
+        let dec = core.start.saturating_sub(decoder_context)..needed;
+        let audio = parts.decode(&self.latent.window(dec.clone()), speaker, options)?;
+        let hop = parts.hop;
+        let to = ((core.end - dec.start) * hop).min(audio.len());
+        let from = ((core.start - dec.start) * hop).min(to);
+        Ok(audio[from..to].to_vec())
     }
 
     fn encode_window(
@@ -394,16 +427,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn chunks_grow_wait_for_look_ahead_and_absorb_a_short_tail() {
+    fn chunks_grow_with_the_audio_before_them_and_wait_for_look_ahead() {
         let c = Chunking::default();
         assert_eq!(c.next(0, 0, 1000, true), Some(32));
-        assert_eq!(c.next(1, 32, 1000, true), Some(160));
-        assert_eq!(c.next(2, 160, 1000, true), Some(672));
-        assert_eq!(c.next(9, 500, 1000, true), Some(1000));
+        assert_eq!(c.next(0, 32, 1000, true), Some(160));
+        assert_eq!(c.next(0, 160, 1000, true), Some(800));
+        assert_eq!(c.next(0, 800, 3000, true), Some(1824), "at most max");
         assert_eq!(c.next(0, 0, 40, true), Some(40));
-        assert_eq!(c.next(0, 0, 50, false), None);
+        assert_eq!(c.next(0, 0, 60, false), None, "look-ahead");
         assert_eq!(c.next(0, 0, 64, false), Some(32));
-        assert_eq!(c.next(3, 1000, 1000, true), None);
+        assert_eq!(c.next(0, 1000, 1000, true), None);
+        // A later unit: four times the audio before it.
+        assert_eq!(c.next(100, 0, 1000, true), Some(400));
     }
 
     #[test]
