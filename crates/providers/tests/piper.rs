@@ -1,5 +1,6 @@
-//! Piper specifics beyond the conformance suite: voice metadata, speed, and a drop in
-//! the middle of an inference.
+//! Piper specifics beyond the conformance suite: voice metadata, speed, a drop during
+//! the first step, and a long sentence's first audio before its last chunk is decoded
+//! (counted by the provider's stats, never by the clock).
 
 mod support;
 

@@ -1,5 +1,7 @@
-//! A Piper voice model: its `.onnx.json` configuration, and the ONNX Runtime session
-//! that runs it.
+//! A Piper voice model: its `.onnx.json` configuration, and the ONNX Runtime sessions
+//! that run it: its graph cut into encoder, flow and decoder at load ([`super::graph_cut`],
+//! in memory, no file written, no Python), or the whole graph for a voice whose graph
+//! lacks the cut points (logged; it then streams unit by unit, without word marks).
 //!
 //! ONNX Runtime is loaded at run time from `ORT_DYLIB_PATH` (never downloaded), once per
 //! process: `ort` allows a single environment, so it lives in a global. Sessions are

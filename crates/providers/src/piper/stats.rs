@@ -1,5 +1,6 @@
 //! [`PiperStats`]: what the inference pool has done, for metrics and for tests that must
-//! see that a disconnect stops inference or that audio streams before later units run.
+//! see that a disconnect stops inference or that audio streams before later chunks and
+//! units run.
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
