@@ -105,3 +105,38 @@ async fn the_first_audio_of_a_long_sentence_comes_before_its_last_chunk_is_decod
     assert!(after.encoder_runs - before.encoder_runs >= 2, "windows");
     assert!(first.duration_secs() < 1.0, "a small first chunk");
 }
+
+#[tokio::test]
+async fn words_are_marked_where_they_are_spoken_even_when_espeak_regroups_them() {
+    let p = support::piper();
+    // espeak says "3,000" and "2024" as several words each.
+    let text = "It cost 3,000 dollars in 2024, most of the money.";
+    let chunks: Vec<_> = p
+        .synthesize(request("en_US-joe-medium", text, None))
+        .map(Result::unwrap)
+        .collect()
+        .await;
+    let total: u64 = chunks.iter().map(|c| c.samples.len() as u64).sum();
+    let marks: Vec<_> = chunks.iter().flat_map(|c| c.words.clone()).collect();
+    let words: Vec<_> = marks.iter().map(|m| m.word.as_str()).collect();
+    assert_eq!(
+        words,
+        ["It", "cost", "3,000", "dollars", "in", "2024", "most", "of", "the", "money"]
+    );
+    for m in &marks {
+        let secs = (m.end - m.start) as f64 / 22_050.0;
+        assert!((0.02..2.0).contains(&secs), "{m:?}");
+        assert!(m.end <= total);
+    }
+    // The first word starts within the first quarter second; numbers take longer to say
+    // than short words.
+    assert!(marks[0].start < 5_512, "{:?}", marks[0]);
+    let len = |w: &str| {
+        marks
+            .iter()
+            .find(|m| m.word == w)
+            .map(|m| m.end - m.start)
+            .unwrap()
+    };
+    assert!(len("3,000") > len("in") && len("2024") > len("in"));
+}

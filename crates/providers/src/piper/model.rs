@@ -452,3 +452,17 @@ impl Parts {
         Ok(outputs[AUDIO].try_extract_tensor::<f32>()?.1.to_vec())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_graph_without_the_cut_points_is_not_cut() {
+        // ModelProto { graph: GraphProto { node: NodeProto { output: "x" } } }
+        let model = [0x3a, 5, 0x0a, 3, 0x12, 1, b'x'];
+        let err = split(&model).unwrap_err();
+        assert!(err.contains(PRIOR), "{err}");
+        assert!(split(&[]).is_err());
+    }
+}

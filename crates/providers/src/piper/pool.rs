@@ -10,7 +10,7 @@ use super::model::{LoadedModel, VoiceModel};
 use super::phonemize::UnitIds;
 use super::stats::PiperStats;
 use super::unit::{Piece, UnitSynthesis};
-use super::words::{self, SpokenWord};
+use super::words::{self, Said, SpokenWord};
 use crate::espeak::engine::Engine;
 use crate::text::Sentence;
 use ort::environment::Environment;
@@ -162,6 +162,24 @@ fn phoneme_ids(shared: &Shared, model: &VoiceModel, unit: &Sentence) -> Result<U
     Ok(model.phoneme_ids.unit(unit, &espeak))
 }
 
+/// How espeak says each word of each clause alone; empty if espeak fails (the words are
+/// then timed by their letters).
+fn words_said_alone(
+    shared: &Shared,
+    model: &VoiceModel,
+    clauses: &[Vec<SpokenWord>],
+) -> Vec<Vec<Said>> {
+    let texts = clauses.iter().flatten().map(|w| w.word.clone()).collect();
+    let Ok(said) = shared.espeak.phonemize(&model.espeak_voice, texts) else {
+        return Vec::new();
+    };
+    let mut said = said.iter().map(|p| Said::from_espeak(p));
+    clauses
+        .iter()
+        .map(|c| said.by_ref().take(c.len()).collect())
+        .collect()
+}
+
 fn scales(model: &VoiceModel, length_scale: f32) -> [f32; 3] {
     [model.noise_scale, length_scale, model.noise_w]
 }
@@ -213,7 +231,8 @@ fn run(shared: &Shared, sessions: &mut [LoadedModel], job: Job) {
                 let _ = job.reply.send(Ok(Step { piece, rest: None }));
                 return;
             }
-            let aligned = words::align(&words, &unit_ids.words);
+            let said = words_said_alone(shared, model, &words);
+            let aligned = words::align(&words, &said, &unit_ids.words);
             let starts = unit_ids.words.iter().map(|w| w.ids.start).collect();
             Box::new(UnitSynthesis::new(unit_ids.ids, starts, aligned).after(sent))
         }
