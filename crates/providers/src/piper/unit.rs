@@ -65,9 +65,10 @@ impl Chunking {
     }
 
     fn size(&self, before: usize) -> usize {
+        let first = self.first.max(1);
         self.growth
             .saturating_mul(before)
-            .clamp(self.first, self.max.max(self.first))
+            .clamp(first, self.max.max(first))
     }
 
     /// The end of the chunk starting at frame `emitted` of a unit that follows `before`
@@ -182,7 +183,7 @@ impl Windows {
             return (encoded..len, 0..len);
         }
         let first_word = starts.partition_point(|&s| s < encoded);
-        let keep = if encoded == 0 { self.first } else { self.next };
+        let keep = if encoded == 0 { self.first } else { self.next }.max(1);
         // Fewer than half a window left: keep it all.
         let last_word = first_word + keep;
         let (end, read_end) = if last_word + keep / 2 >= starts.len() {
