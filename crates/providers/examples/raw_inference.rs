@@ -1,14 +1,20 @@
-//! Benchmark: Piper's raw inference speed and time to first audio, and espeak's, on one
-//! core. Numbers for docs/BENCHMARKS.md; run it pinned:
+//! Benchmark: Piper's raw inference speed and time to first audio, whole-sentence and
+//! chunked, and the providers' streams (Piper's and espeak's), on one core. Numbers for
+//! docs/BENCHMARKS.md; run it pinned:
 //!
 //! ```text
-//! taskset -c 1 cargo run --release -p tts-providers --example raw_inference
+//! taskset -c 0 cargo run --release -p tts-providers --example raw_inference
 //! ```
 //!
-//! "raw" = phoneme ids already made, one `Session::run` per unit, 1 intra-op thread.
-//! "stream" = the provider's stream end to end (text split, espeak phonemes, inference,
-//! PCM16), as the gateway sees it. Real-time factor = compute time / audio duration.
-//! `ORT_DYLIB_PATH` and `PIPER_VOICES_DIR` default to the repository's `.local`.
+//! "whole" = the voice's graph as exported, one `Session::run` per sentence; "chunked" =
+//! the graph cut into encoder, flow and decoder, run step by step as the provider does
+//! (encoder windows, growing chunks of frames). Both with phoneme ids made beforehand and
+//! 1 intra-op thread. "stream" = the provider's stream end to end (text split, espeak
+//! phonemes, inference, PCM16), as the gateway sees it. Real-time factor = compute time /
+//! audio duration; "CPU RTF" = CPU time of the process over all runs / audio duration,
+//! which other load on the core does not inflate. `ORT_DYLIB_PATH` and `PIPER_VOICES_DIR` default to the repository's
+//! `.local`. `PIPER_BENCH_CHUNKING=first,growth,max,flow_context,decoder_context` (frames)
+//! tries another chunking than the provider's.
 
 use futures::StreamExt;
 use ort::session::RunOptions;
@@ -18,14 +24,26 @@ use tts_core::{Provider, SynthesisRequest};
 use tts_providers::espeak::engine::Engine;
 use tts_providers::espeak::{EspeakConfig, EspeakProvider};
 use tts_providers::piper::model::{self, LoadedModel};
-use tts_providers::piper::{Piper, PiperConfig, FIRST_UNIT_CHARS, UNIT_CHARS};
+use tts_providers::piper::stats::PiperStats;
+use tts_providers::piper::unit::UnitSynthesis;
+use tts_providers::piper::{Piper, PiperConfig, UNIT_CHARS};
 
 const RUNS: usize = 7;
-const ONE: &str = "The quick brown fox jumps over the lazy dog near the old stone bridge.";
-/// Its first sentence is long enough to be cut at its comma: the first unit is a clause.
+/// 12 words.
+const ONE: &str = "The quick brown fox jumps over the lazy dog near the old bridge.";
+/// 56 words, one sentence without clause punctuation.
+const LONG: &str = "The travellers who had waited for hours on the cold platform gathered \
+    their bags and coats and climbed aboard without a word hoping that the long journey \
+    through the mountains would be quicker than the last one and that the heating in the \
+    old carriages would work this time so that nobody would have to sleep in a coat again.";
 const THREE: &str = "It was a bright cold day in April, and the clocks were striking thirteen. \
     The quick brown fox jumps over the lazy dog near the old stone bridge. \
     Nobody in the village could remember a spring quite like this one.";
+const TEXTS: [(&str, &str); 3] = [
+    ("12 words   ", ONE),
+    ("56 words   ", LONG),
+    ("3 sentences", THREE),
+];
 
 fn local(var: &str, rest: &str) -> PathBuf {
     std::env::var_os(var).map(PathBuf::from).unwrap_or_else(|| {
@@ -39,6 +57,20 @@ fn local(var: &str, rest: &str) -> PathBuf {
 fn stat(mut v: Vec<f64>, show: fn(f64) -> String) -> String {
     v.sort_by(f64::total_cmp);
     format!("{} ({})", show(v[v.len() / 2]), show(v[0]).trim())
+}
+
+/// CPU seconds (user + system) this process has used, from /proc (10 ms ticks).
+fn cpu_secs() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
+    let rest = stat.rsplit(')').next().unwrap_or("");
+    let f: Vec<f64> = rest
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    f.iter().sum::<f64>() / 100.0
 }
 
 fn ms(d: f64) -> String {
@@ -86,57 +118,130 @@ fn main() {
     );
 }
 
-/// Raw inference of each unit, ids prepared beforehand.
+/// Raw inference of each unit, ids prepared beforehand: whole graph, then chunked.
 fn raw_piper(config: &PiperConfig, engine: &Engine) {
     let models = model::discover(&config.voices_dir).expect("a voice");
     let m = &models[0];
     let env = model::environment(&config.ort_dylib_path).expect("ONNX Runtime loads");
     let started = Instant::now();
-    let mut loaded = LoadedModel::load(&env, m, 1).expect("model loads");
+    let mut whole = LoadedModel::load_whole(&env, m, 1).expect("model loads");
+    let whole_load = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let LoadedModel::Split(mut parts) = LoadedModel::load(&env, m, 1).expect("model loads") else {
+        panic!("{}: the graph was not cut", m.name);
+    };
     println!(
-        "\npiper raw ({}, {} Hz, intra-op threads 1): model load {}",
+        "\npiper raw ({}, {} Hz, intra-op threads 1): load whole {}, cut {}",
         m.name,
         m.sample_rate,
+        ms(whole_load),
         ms(started.elapsed().as_secs_f64())
     );
     let options = RunOptions::new().unwrap();
     let scales = [m.noise_scale, m.length_scale, m.noise_w];
-    let ids_of = |text: &str| -> Vec<Vec<i64>> {
-        tts_providers::text::units(text, FIRST_UNIT_CHARS, UNIT_CHARS)
+    let units_of = |text: &str| {
+        tts_providers::text::units(text, UNIT_CHARS, UNIT_CHARS)
             .iter()
             .map(|u| {
                 let texts = u.clauses.iter().map(|c| c.text.clone()).collect();
                 let ph = engine.phonemize(&m.espeak_voice, texts).unwrap();
-                m.phoneme_ids.unit_ids(u, &ph)
+                m.phoneme_ids.unit(u, &ph)
             })
-            .collect()
+            .collect::<Vec<_>>()
     };
-    let warm = ids_of("Warm up.");
-    loaded.infer(&warm[0], scales, None, &options).unwrap();
-    for (label, text) in [("1 sentence ", ONE), ("3 sentences", THREE)] {
-        let units = ids_of(text);
-        let (mut first, mut rtf, mut audio_s) = (Vec::new(), Vec::new(), 0.0);
+    let warm = units_of("Warm up.");
+    whole.infer(&warm[0].ids, scales, None, &options).unwrap();
+    let stats = PiperStats::default();
+    for (label, text) in TEXTS {
+        let units = units_of(text);
+        let (mut w_first, mut w_rtf, mut c_first, mut c_rtf, mut pieces, mut audio_s) =
+            (vec![], vec![], vec![], vec![], 0, 0.0);
+        let mut s_rtf = vec![];
+        // CPU seconds of each path over all runs: robust against other load on the core.
+        let (mut cpu, mut heard) = ([0.0f64; 3], [0.0f64; 3]);
         for _ in 0..RUNS {
-            let mut compute = 0.0;
-            let mut samples = 0;
-            for (i, ids) in units.iter().enumerate() {
+            let (mut compute, mut samples) = (0.0, 0);
+            let cpu0 = cpu_secs();
+            for (i, u) in units.iter().enumerate() {
                 let t = Instant::now();
-                let audio = loaded.infer(ids, scales, None, &options).unwrap();
+                let audio = whole.infer(&u.ids, scales, None, &options).unwrap();
                 let dt = t.elapsed().as_secs_f64();
                 if i == 0 {
-                    first.push(dt);
+                    w_first.push(dt);
                 }
                 compute += dt;
                 samples += audio.len();
             }
+            w_rtf.push(compute / (samples as f64 / f64::from(m.sample_rate)));
+            cpu[0] += cpu_secs() - cpu0;
+            heard[0] += samples as f64 / f64::from(m.sample_rate);
+
+            let (mut compute, mut samples) = (0.0, 0);
+            let cpu0 = cpu_secs();
+            for u in &units {
+                let t = Instant::now();
+                let e = parts.encode(&u.ids, scales, None, &options).unwrap();
+                let z = parts.flow(&e.prior, None, &options).unwrap();
+                samples += parts.decode(&z, None, &options).unwrap().len();
+                compute += t.elapsed().as_secs_f64();
+            }
+            s_rtf.push(compute / (samples as f64 / f64::from(m.sample_rate)));
+            cpu[1] += cpu_secs() - cpu0;
+            heard[1] += samples as f64 / f64::from(m.sample_rate);
+
+            let (mut compute, mut samples) = (0.0, 0);
+            let cpu0 = cpu_secs();
+            pieces = 0;
+            for (i, u) in units.iter().enumerate() {
+                let starts = u.words.iter().map(|w| w.ids.start).collect();
+                let mut unit = UnitSynthesis::new(u.ids.clone(), starts, Vec::new());
+                if let Ok(v) = std::env::var("PIPER_BENCH_CHUNKING") {
+                    let v: Vec<usize> = v.split(',').map(|x| x.parse().unwrap()).collect();
+                    unit = unit.with_cuts(
+                        tts_providers::piper::unit::Chunking {
+                            first: v[0],
+                            growth: v[1],
+                            max: v[2],
+                            flow_context: v[3],
+                            decoder_context: v[4],
+                        },
+                        Default::default(),
+                    );
+                }
+                unit = unit.after(samples as u64);
+                let t = Instant::now();
+                loop {
+                    let piece = unit
+                        .next_piece(&mut parts, scales, None, &options, &stats)
+                        .unwrap();
+                    if i == 0 && pieces == 0 {
+                        c_first.push(t.elapsed().as_secs_f64());
+                    }
+                    pieces += 1;
+                    samples += piece.samples.len();
+                    if piece.last {
+                        break;
+                    }
+                }
+                compute += t.elapsed().as_secs_f64();
+            }
             audio_s = samples as f64 / f64::from(m.sample_rate);
-            rtf.push(compute / audio_s);
+            c_rtf.push(compute / audio_s);
+            cpu[2] += cpu_secs() - cpu0;
+            heard[2] += audio_s;
         }
+        let cpu_rtf = [0, 1, 2].map(|i| cpu[i] / heard[i]);
         println!(
-            "  {label}: {} units, {audio_s:5.2} s audio | first unit inference {} | RTF {}",
+            "  {label}: {} unit(s), {audio_s:5.2} s audio\n    whole  : first audio {} | RTF {} | CPU RTF {:.3}\n    cut, unchunked:                         RTF {} | CPU RTF {:.3}\n    chunked: first audio {} | RTF {} | CPU RTF {:.3} | {pieces} pieces",
             units.len(),
-            stat(first, ms),
-            stat(rtf, ratio)
+            stat(w_first, ms),
+            stat(w_rtf, ratio),
+            cpu_rtf[0],
+            stat(s_rtf, ratio),
+            cpu_rtf[1],
+            stat(c_first, ms),
+            stat(c_rtf, ratio),
+            cpu_rtf[2],
         );
     }
 }
@@ -156,7 +261,7 @@ fn stream(label: &str, provider: &dyn Provider) {
         .enable_all()
         .build()
         .unwrap();
-    for (name, text) in [("1 sentence ", ONE), ("3 sentences", THREE)] {
+    for (name, text) in TEXTS {
         let (mut first, mut total, mut rtf, mut audio_s) =
             (Vec::new(), Vec::new(), Vec::new(), 0.0);
         for _ in 0..RUNS {

@@ -4,13 +4,21 @@
 //! gain 0.2, then 20 ms of silence; samples are clamped to [−1, 1] and scaled with
 //! Python's `round(v × 32767)` (ties to even); the result is cut into 100 ms chunks.
 //! The 24 possible tones are computed once, so a session costs copies, not `sin` calls.
+//! Word timings follow from the same rule: a word lasts from its first character's tone
+//! to the end of its last character's tone (before that character's silence).
 
+use std::collections::VecDeque;
 use std::sync::Arc;
-use tts_core::{AudioChunk, AudioStream, Provider, ProviderError, SynthesisRequest, Voice};
+use tts_core::{
+    AudioChunk, AudioStream, Provider, ProviderError, SynthesisRequest, Voice, WordMark,
+};
 
 pub const PROVIDER_ID: &str = "mock_tone";
 pub const VOICE_ID: &str = "en-US-mock-1";
 pub const SAMPLE_RATE: u32 = 16_000;
+/// Samples of one character: 80 ms of tone, then 20 ms of silence.
+const CHAR_SAMPLES: u64 = SAMPLE_RATE as u64 / 10;
+const TONE_SAMPLES: u64 = CHAR_SAMPLES * 4 / 5;
 
 /// The mock provider. Cheap to clone; tones are shared.
 #[derive(Clone)]
@@ -68,7 +76,8 @@ impl Provider for MockTone {
             "en-US",
             PROVIDER_ID,
             SAMPLE_RATE,
-        )]
+        )
+        .with_extra("word_timestamps", "true")]
     }
 
     fn synthesize(&self, request: SynthesisRequest) -> AudioStream {
@@ -84,6 +93,8 @@ impl Provider for MockTone {
             chars: request.text.chars().collect::<Vec<_>>().into_iter(),
             pending: Vec::new(),
             chunk_len: (SAMPLE_RATE / 10) as usize,
+            words: word_marks(&request.text).into(),
+            sent: 0,
         };
         Box::pin(futures::stream::iter(chunks.map(Ok)))
     }
@@ -95,6 +106,28 @@ struct Chunks {
     chars: std::vec::IntoIter<char>,
     pending: Vec<i16>,
     chunk_len: usize,
+    /// Marks not sent yet, and samples sent so far.
+    words: VecDeque<WordMark>,
+    sent: u64,
+}
+
+/// The marks of `text`'s words: one tone per character, spaces included.
+fn word_marks(text: &str) -> Vec<WordMark> {
+    let mut cursor = 0;
+    let char_index = |byte: usize| text[..byte].chars().count() as u64;
+    crate::text::words_in(text, text, &mut cursor)
+        .into_iter()
+        .map(|w| {
+            let (first, last) = (char_index(w.original.start), char_index(w.original.end));
+            WordMark {
+                word: text[w.original.clone()].to_string(),
+                text_start: w.original.start,
+                text_end: w.original.end,
+                start: first * CHAR_SAMPLES,
+                end: (last - 1) * CHAR_SAMPLES + TONE_SAMPLES,
+            }
+        })
+        .collect()
 }
 
 impl Iterator for Chunks {
@@ -115,7 +148,12 @@ impl Iterator for Chunks {
         let take = self.pending.len().min(self.chunk_len);
         let rest = self.pending.split_off(take);
         let samples = std::mem::replace(&mut self.pending, rest);
-        Some(AudioChunk::new(samples, SAMPLE_RATE))
+        self.sent += samples.len() as u64;
+        let mut words = Vec::new();
+        while self.words.front().is_some_and(|w| w.start < self.sent) {
+            words.extend(self.words.pop_front());
+        }
+        Some(AudioChunk::new(samples, SAMPLE_RATE).with_words(words))
     }
 }
 
@@ -149,5 +187,15 @@ mod tests {
         assert!(chunks.iter().all(|c| c.samples.len() == 1600));
         let joined: Vec<i16> = chunks.into_iter().flat_map(|c| c.samples).collect();
         assert_eq!(joined, p.render("Hello"));
+    }
+
+    #[test]
+    fn words_last_from_their_first_tone_to_their_last() {
+        let marks = word_marks("Hi, you");
+        let got: Vec<_> = marks
+            .iter()
+            .map(|m| (m.word.as_str(), m.text_start, m.start, m.end))
+            .collect();
+        assert_eq!(got, [("Hi", 0, 0, 2880), ("you", 4, 6400, 10_880)]);
     }
 }

@@ -17,15 +17,20 @@ pub fn f32_to_i16(samples: &[f32]) -> Vec<i16> {
         .collect()
 }
 
-/// Fades the first and last `len` samples linearly from/to zero, so that joining pieces
-/// (or silence) never makes a click.
-pub fn fade_edges(samples: &mut [i16], len: usize) {
-    let len = len.min(samples.len() / 2);
-    let n = samples.len();
-    for i in 0..len {
-        let gain = i as f32 / len as f32;
-        samples[i] = (f32::from(samples[i]) * gain) as i16;
-        samples[n - 1 - i] = (f32::from(samples[n - 1 - i]) * gain) as i16;
+/// Fades the first `len` samples linearly from zero, so that joining a piece to silence
+/// (or to another piece) never makes a click.
+pub fn fade_in(samples: &mut [i16], len: usize) {
+    let len = len.min(samples.len());
+    for (i, s) in samples[..len].iter_mut().enumerate() {
+        *s = (f32::from(*s) * (i as f32 / len as f32)) as i16;
+    }
+}
+
+/// Fades the last `len` samples linearly to zero.
+pub fn fade_out(samples: &mut [i16], len: usize) {
+    let len = len.min(samples.len());
+    for (i, s) in samples.iter_mut().rev().take(len).enumerate() {
+        *s = (f32::from(*s) * (i as f32 / len as f32)) as i16;
     }
 }
 
@@ -49,10 +54,11 @@ mod tests {
     #[test]
     fn edges_fade_to_zero() {
         let mut s = vec![1000i16; 10];
-        fade_edges(&mut s, 4);
+        fade_in(&mut s, 4);
+        fade_out(&mut s, 4);
         assert_eq!(s, [0, 250, 500, 750, 1000, 1000, 750, 500, 250, 0]);
-        let mut short = vec![1000i16; 1];
-        fade_edges(&mut short, 4);
-        assert_eq!(short, [1000]);
+        let mut short = vec![1000i16; 2];
+        fade_out(&mut short, 4);
+        assert_eq!(short, [500, 0]);
     }
 }

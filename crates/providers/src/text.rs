@@ -153,6 +153,49 @@ pub fn units(text: &str, first_max_chars: usize, max_chars: usize) -> Vec<Senten
     out
 }
 
+/// A word of a piece of text derived from the request (a clause, a sentence), located
+/// both in that piece and in the request's original text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TextWord {
+    /// Byte range in the piece.
+    pub piece: std::ops::Range<usize>,
+    /// Byte range in the original text.
+    pub original: std::ops::Range<usize>,
+}
+
+/// The words of `piece` (whitespace-separated tokens with a letter or digit, without
+/// their leading and trailing punctuation), each found in `original` at or after
+/// `*cursor`, which moves past it. Pieces are built from the original by collapsing
+/// whitespace and moving punctuation, never by changing a word, so searching forward
+/// finds each word where the reader wrote it. A word not found (which would mean the
+/// piece was not derived from `original`) is left out.
+pub fn words_in(piece: &str, original: &str, cursor: &mut usize) -> Vec<TextWord> {
+    let mut out = Vec::new();
+    let mut pos = 0;
+    for token in piece.split(|c: char| c.is_whitespace() || c.is_control()) {
+        let token_start = pos;
+        pos += token.len() + 1;
+        let core = token.trim_matches(|c: char| !c.is_alphanumeric());
+        if core.is_empty() {
+            continue;
+        }
+        let lead = token.len()
+            - token
+                .trim_start_matches(|c: char| !c.is_alphanumeric())
+                .len();
+        let Some(found) = original.get(*cursor..).and_then(|rest| rest.find(core)) else {
+            continue;
+        };
+        let start = *cursor + found;
+        *cursor = start + core.len();
+        out.push(TextWord {
+            piece: token_start + lead..token_start + lead + core.len(),
+            original: start..*cursor,
+        });
+    }
+    out
+}
+
 fn push_clause(clauses: &mut Vec<Clause>, text: &str, punct: Option<Punct>) {
     let text = text.trim();
     let speakable = text
@@ -347,6 +390,25 @@ mod tests {
             .clauses
             .iter()
             .all(|c| c.text.chars().count() <= MAX_CLAUSE_CHARS));
+    }
+
+    #[test]
+    fn words_are_found_in_the_original_text_in_order() {
+        let original = "\"Really?!\" she said...\n\nNo  — 3,000 times; 你好。今天";
+        let mut cursor = 0;
+        let mut got = Vec::new();
+        for s in sentences(original) {
+            for c in &s.clauses {
+                for w in words_in(&c.text, original, &mut cursor) {
+                    assert_eq!(&c.text[w.piece.clone()], &original[w.original.clone()]);
+                    got.push(&original[w.original]);
+                }
+            }
+        }
+        assert_eq!(
+            got,
+            ["Really", "she", "said", "No", "3,000", "times", "你好", "今天"]
+        );
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! same way against every engine (mock_tone, espeak, piper, coqui against its double).
 //!
 //! Each engine's test runs the common checks, then shows that dropping a stream stops
-//! that engine's work, through the counters the engine exposes.
+//! that engine's work, through the counters the engine exposes. Engines whose voices say
+//! `word_timestamps: true` must mark every word of the text, in order, inside the audio.
 
 mod support;
 
@@ -10,7 +11,9 @@ use futures::StreamExt;
 use std::sync::Arc;
 use std::time::Duration;
 use support::coqui_double::CoquiDouble;
-use tts_core::{canonicalize_language, AudioChunk, Provider, ProviderErrorKind, SynthesisRequest};
+use tts_core::{
+    canonicalize_language, AudioChunk, Provider, ProviderErrorKind, SynthesisRequest, WordMark,
+};
 use tts_providers::coqui::{Coqui, CoquiConfig};
 use tts_providers::mock_tone::MockTone;
 
@@ -61,6 +64,14 @@ async fn conforms(provider: &dyn Provider, voice_id: &str, per_char: (f64, f64))
             "{id}: duplicate voice id {}",
             v.id
         );
+        assert!(
+            matches!(
+                v.extra.get("word_timestamps").map(String::as_str),
+                Some("true" | "false")
+            ),
+            "{id}: {} does not say whether it has word timestamps",
+            v.id
+        );
     }
     let voice = voices
         .iter()
@@ -95,12 +106,61 @@ async fn conforms(provider: &dyn Provider, voice_id: &str, per_char: (f64, f64))
         TEXT.chars().count()
     );
 
+    if voice.extra["word_timestamps"] == "true" {
+        marks_every_word(id, TEXT, &chunks);
+    } else {
+        assert!(chunks.iter().all(|c| c.words.is_empty()), "{id}: marks");
+    }
+
     let mut unknown = provider.synthesize(request("no-such-voice", TEXT));
     let err = unknown.next().await.expect("an error item").unwrap_err();
     assert_eq!(
         err.kind,
         ProviderErrorKind::BadRequest,
         "{id}: unknown voice"
+    );
+}
+
+/// The words of `text` as a reader counts them: tokens with a letter or digit, without
+/// their leading and trailing punctuation.
+fn words_of(text: &str) -> Vec<&str> {
+    text.split_whitespace()
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+/// The marks of `chunks` name every word of `text` in order, at its place in the text,
+/// with non-decreasing starts inside the audio; each arrives no earlier than the chunk
+/// in which it starts.
+fn marks_every_word(id: &str, text: &str, chunks: &[AudioChunk]) {
+    let mut marks: Vec<&WordMark> = Vec::new();
+    let mut sent = 0u64;
+    for c in chunks {
+        sent += c.samples.len() as u64;
+        for m in &c.words {
+            assert!(m.start < sent, "{id}: {m:?} arrived before its audio");
+            marks.push(m);
+        }
+    }
+    let words: Vec<&str> = marks.iter().map(|m| m.word.as_str()).collect();
+    assert_eq!(words, words_of(text), "{id}: marked words");
+    for m in &marks {
+        assert_eq!(&text[m.text_start..m.text_end], m.word, "{id}: {m:?}");
+        assert!(
+            m.start <= m.end && m.end <= sent,
+            "{id}: {m:?} outside the audio"
+        );
+    }
+    for pair in marks.windows(2) {
+        assert!(
+            pair[0].start <= pair[1].start && pair[0].text_end <= pair[1].text_start,
+            "{id}: out of order: {pair:?}"
+        );
+    }
+    assert!(
+        marks.last().unwrap().start > marks[0].start,
+        "{id}: all words at one time"
     );
 }
 
@@ -143,25 +203,32 @@ async fn espeak_conforms_and_a_drop_aborts_the_synthesis() {
 }
 
 #[tokio::test]
-async fn piper_conforms_streams_unit_by_unit_and_a_drop_stops_inference() {
+async fn piper_conforms_streams_chunk_by_chunk_and_a_drop_stops_inference() {
     let p = support::piper();
     let voice = p.voices()[0].id.clone();
     conforms(&*p, &voice, SPEECH_PER_CHAR).await;
+    let text = "A single sentence that goes on, and on, for the whole paragraph.";
+    let chunks: Vec<AudioChunk> = p
+        .synthesize(request(&voice, text))
+        .map(Result::unwrap)
+        .collect()
+        .await;
+    marks_every_word("piper", text, &chunks);
 
-    // The first audio of a multi-sentence text arrives after one unit's inference.
-    let before = p.inference_count();
+    // The first audio of a multi-sentence text arrives after one chunk's decoding.
+    let before = p.stats();
     let mut s = p.synthesize(request(&voice, LONG_TEXT));
     let first = s.next().await.unwrap().unwrap();
     assert!(!first.samples.is_empty());
     assert_eq!(
-        p.inference_count(),
-        before + 1,
-        "more than one unit ran before the first audio"
+        p.stats().decoder_runs,
+        before.decoder_runs + 1,
+        "more than one chunk ran before the first audio"
     );
 
-    // Reading on synthesises the next unit; dropping stops before the one after.
+    // Reading on decodes the next chunk; dropping stops before the one after.
     s.next().await.unwrap().unwrap();
-    let read = p.inference_count();
+    let read = p.stats().decoder_runs;
     drop(s);
     let idle = support::eventually(Duration::from_secs(10), || {
         p.stats().inferences_running == 0
@@ -169,7 +236,7 @@ async fn piper_conforms_streams_unit_by_unit_and_a_drop_stops_inference() {
     .await;
     assert!(idle, "inference still running after the drop");
     assert_eq!(
-        p.inference_count(),
+        p.stats().decoder_runs,
         read,
         "inference went on after the stream was dropped"
     );

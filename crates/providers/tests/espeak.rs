@@ -117,3 +117,41 @@ async fn text_with_nothing_to_say_is_a_bad_request() {
     let e = s.next().await.unwrap().unwrap_err();
     assert_eq!(e.kind, tts_core::ProviderErrorKind::BadRequest);
 }
+
+#[tokio::test]
+async fn word_marks_follow_the_speech_across_sentences() {
+    let p = support::espeak();
+    let text = "Hello world. Then, a second sentence follows.";
+    let chunks: Vec<tts_core::AudioChunk> = p
+        .synthesize(tts_core::SynthesisRequest {
+            text: text.into(),
+            voice: "espeak-en-US".into(),
+            ..Default::default()
+        })
+        .map(Result::unwrap)
+        .collect()
+        .await;
+    let samples: Vec<i16> = chunks.iter().flat_map(|c| c.samples.clone()).collect();
+    let marks: Vec<_> = chunks.iter().flat_map(|c| c.words.clone()).collect();
+    // Loud 10 ms frames, to compare the marks with.
+    let loud: Vec<usize> = samples
+        .chunks(220)
+        .enumerate()
+        .filter(|(_, c)| c.iter().map(|&s| i32::from(s).abs()).max().unwrap_or(0) > 2000)
+        .map(|(i, _)| i * 220)
+        .collect();
+    let words: Vec<&str> = marks.iter().map(|m| m.word.as_str()).collect();
+    assert_eq!(
+        words,
+        ["Hello", "world", "Then", "a", "second", "sentence", "follows"]
+    );
+    // Each word lasts a plausible time, and the first starts with the speech.
+    for m in &marks {
+        let secs = (m.end - m.start) as f64 / 22_050.0;
+        assert!((0.03..1.2).contains(&secs), "{m:?}");
+    }
+    let first_sound = loud[0] as u64;
+    assert!(marks[0].start <= first_sound && first_sound - marks[0].start < 4410);
+    // The second sentence's words start after the first sentence's last word began.
+    assert!(marks[2].start > marks[1].start);
+}

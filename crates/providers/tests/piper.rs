@@ -1,5 +1,6 @@
-//! Piper specifics beyond the conformance suite: voice metadata, speed, and a drop in
-//! the middle of an inference.
+//! Piper specifics beyond the conformance suite: voice metadata, speed, a drop during
+//! the first step, and a long sentence's first audio before its last chunk is decoded
+//! (counted by the provider's stats, never by the clock).
 
 mod support;
 
@@ -50,12 +51,12 @@ async fn speed_scales_the_length() {
 }
 
 #[tokio::test]
-async fn a_drop_during_inference_terminates_the_run() {
+async fn a_drop_during_the_first_step_stops_the_sentence_there() {
     // Its own instance, so that no other test's inference moves its counters.
     let engine = support::espeak().engine().clone();
     let p = tts_providers::piper::Piper::start(&support::piper_config(), engine).unwrap();
     let before = p.stats();
-    // One long clause: a single inference of several seconds of audio.
+    // One long clause: many chunks of audio.
     let text = "and the long road went on over the hills ".repeat(5);
     let mut s = p.synthesize(request("en_US-joe-medium", &text, None));
     assert!(futures::poll!(s.next()).is_pending());
@@ -65,10 +66,77 @@ async fn a_drop_during_inference_terminates_the_run() {
     .await;
     assert!(started, "the inference did not start");
     drop(s);
-    let cut = support::eventually(Duration::from_secs(10), || {
-        p.stats().inferences_terminated > before.inferences_terminated
+    let idle = support::eventually(Duration::from_secs(10), || {
+        p.stats().inferences_running == 0
     })
     .await;
-    assert!(cut, "the run was not terminated: {:?}", p.stats());
-    assert_eq!(p.stats().units_synthesized, before.units_synthesized);
+    assert!(idle, "inference still running after the drop");
+    // The step in flight was terminated or finished; none followed it.
+    let after = p.stats();
+    assert!(after.decoder_runs <= before.decoder_runs + 1, "{after:?}");
+    assert_eq!(after.units_synthesized, before.units_synthesized);
+}
+
+#[tokio::test]
+async fn the_first_audio_of_a_long_sentence_comes_before_its_last_chunk_is_decoded() {
+    let engine = support::espeak().engine().clone();
+    let p = tts_providers::piper::Piper::start(&support::piper_config(), engine).unwrap();
+    // 56 words, one sentence, no clause punctuation: one unit.
+    let text = "the travellers who had waited for hours on the cold platform gathered \
+        their bags and coats and climbed aboard without a word hoping that the long \
+        journey through the mountains would be quicker than the last one and that the \
+        heating in the old carriages would work this time so that nobody would have to \
+        sleep in a coat again.";
+    let before = p.stats();
+    let mut s = p.synthesize(request("en_US-joe-medium", text, None));
+    let first = s.next().await.unwrap().unwrap();
+    let at_first = p.stats();
+    let mut chunks = 1;
+    while let Some(c) = s.next().await {
+        c.unwrap();
+        chunks += 1;
+    }
+    let after = p.stats();
+    assert_eq!(after.units_synthesized - before.units_synthesized, 1);
+    assert!(chunks >= 2, "one chunk for the whole sentence");
+    assert_eq!(at_first.decoder_runs - before.decoder_runs, 1);
+    assert_eq!(at_first.encoder_runs - before.encoder_runs, 1, "one window");
+    assert!(after.decoder_runs - before.decoder_runs >= 2);
+    assert!(after.encoder_runs - before.encoder_runs >= 2, "windows");
+    assert!(first.duration_secs() < 1.0, "a small first chunk");
+}
+
+#[tokio::test]
+async fn words_are_marked_where_they_are_spoken_even_when_espeak_regroups_them() {
+    let p = support::piper();
+    // espeak says "3,000" and "2024" as several words each.
+    let text = "It cost 3,000 dollars in 2024, most of the money.";
+    let chunks: Vec<_> = p
+        .synthesize(request("en_US-joe-medium", text, None))
+        .map(Result::unwrap)
+        .collect()
+        .await;
+    let total: u64 = chunks.iter().map(|c| c.samples.len() as u64).sum();
+    let marks: Vec<_> = chunks.iter().flat_map(|c| c.words.clone()).collect();
+    let words: Vec<_> = marks.iter().map(|m| m.word.as_str()).collect();
+    assert_eq!(
+        words,
+        ["It", "cost", "3,000", "dollars", "in", "2024", "most", "of", "the", "money"]
+    );
+    for m in &marks {
+        let secs = (m.end - m.start) as f64 / 22_050.0;
+        assert!((0.02..2.0).contains(&secs), "{m:?}");
+        assert!(m.end <= total);
+    }
+    // The first word starts within the first quarter second; numbers take longer to say
+    // than short words.
+    assert!(marks[0].start < 5_512, "{:?}", marks[0]);
+    let len = |w: &str| {
+        marks
+            .iter()
+            .find(|m| m.word == w)
+            .map(|m| m.end - m.start)
+            .unwrap()
+    };
+    assert!(len("3,000") > len("in") && len("2024") > len("in"));
 }

@@ -162,7 +162,8 @@ impl Provider for Coqui {
             self.sample_rate.load(Relaxed),
         )
         .with_extra("model_name", c.model_name.clone())
-        .with_extra("language", c.language.clone());
+        .with_extra("language", c.language.clone())
+        .with_extra("word_timestamps", "false");
         if let Some(s) = &c.speaker_id {
             v = v.with_extra("speaker_id", s.clone());
         }

@@ -9,7 +9,8 @@
 //! more than half full waits (the engine serves others) until its reader catches up, and
 //! a reader that went away makes the callback abort the synthesis.
 
-use super::ffi::{Espeak, EspeakError, Param, SynthEnd, VoiceInfo};
+use super::ffi::{Espeak, EspeakError, Event, Param, SynthEnd, VoiceInfo};
+use super::timeline::{SentenceWord, Timeline, HOLD_MS};
 use futures::Stream;
 use parking_lot::Mutex;
 use std::collections::VecDeque;
@@ -80,7 +81,8 @@ impl EngineStats {
 /// What to speak: sentences in order, with an espeak voice identifier and parameters.
 pub struct SpeakRequest {
     pub voice: String,
-    pub sentences: Vec<String>,
+    /// Each sentence's text and its words, which get marks.
+    pub sentences: Vec<(String, Vec<SentenceWord>)>,
     /// Words per minute (80–450).
     pub rate: i32,
     /// Base pitch (0–100).
@@ -95,7 +97,7 @@ enum Command {
         texts: Vec<String>,
         reply: PhonemeReply,
     },
-    Speak(Job),
+    Speak(Box<Job>),
 }
 
 /// Handle to the engine thread. Cheap to share.
@@ -203,13 +205,14 @@ impl Engine {
             sentences: request.sentences.into(),
             rate: request.rate,
             pitch: request.pitch,
+            timeline: Timeline::new(crate::pcm::samples_for_ms(HOLD_MS, self.sample_rate)),
             tx,
             failure: Arc::clone(&failure),
             sample_rate: self.sample_rate,
             stats: Arc::clone(&self.stats),
         };
         self.stats.jobs_running.fetch_add(1, Relaxed);
-        if let Err(e) = self.commands.try_send(Command::Speak(job)) {
+        if let Err(e) = self.commands.try_send(Command::Speak(Box::new(job))) {
             let message = match e {
                 mpsc::TrySendError::Full(_) => "espeak is busy; try again shortly",
                 mpsc::TrySendError::Disconnected(_) => "the espeak engine has stopped",
@@ -224,9 +227,10 @@ impl Engine {
 /// One speech request inside the engine.
 struct Job {
     request_voice: String,
-    sentences: VecDeque<String>,
+    sentences: VecDeque<(String, Vec<SentenceWord>)>,
     rate: i32,
     pitch: i32,
+    timeline: Timeline,
     tx: tokio::sync::mpsc::Sender<AudioChunk>,
     failure: Arc<Mutex<Option<ProviderError>>>,
     sample_rate: u32,
@@ -244,7 +248,7 @@ impl Job {
 
     /// Speaks the next sentence. Returns true if and only if the job has more to say.
     fn speak_next(&mut self, espeak: &mut Espeak, voice: &mut Option<String>) -> bool {
-        let Some(sentence) = self.sentences.pop_front() else {
+        let Some((sentence, words)) = self.sentences.pop_front() else {
             return false;
         };
         if let Err(e) = select_voice(espeak, voice, &self.request_voice)
@@ -256,11 +260,20 @@ impl Job {
         }
         let end_pause = !self.sentences.is_empty();
         let (tx, failure, rate, stats) = (&self.tx, &self.failure, self.sample_rate, &*self.stats);
-        let mut deliver = |samples: &[i16]| deliver(tx, failure, rate, samples, stats);
-        match espeak.synthesize(&sentence, end_pause, &mut deliver) {
+        let timeline = &mut self.timeline;
+        timeline.start_sentence(&sentence, words);
+        let mut sink = |samples: &[i16], events: &[Event]| match timeline.push(samples, events) {
+            Some(chunk) => deliver(tx, failure, rate, chunk, stats),
+            None => !tx.is_closed(),
+        };
+        match espeak.synthesize(&sentence, end_pause, &mut sink) {
             Ok(SynthEnd::Finished) => {
                 stats.sentences_synthesized.fetch_add(1, Relaxed);
-                !self.sentences.is_empty()
+                let delivered = match self.timeline.end_sentence() {
+                    Some(chunk) => deliver(tx, failure, rate, chunk, stats),
+                    None => true,
+                };
+                delivered && !self.sentences.is_empty()
             }
             Ok(SynthEnd::Aborted) => {
                 stats.syntheses_aborted.fetch_add(1, Relaxed);
@@ -293,20 +306,16 @@ fn deliver(
     tx: &tokio::sync::mpsc::Sender<AudioChunk>,
     failure: &Mutex<Option<ProviderError>>,
     rate: u32,
-    samples: &[i16],
+    (samples, words): (Vec<i16>, Vec<tts_core::WordMark>),
     stats: &EngineStats,
 ) -> bool {
-    if samples.is_empty() {
-        return !tx.is_closed();
-    }
-    let mut chunk = AudioChunk::new(samples.to_vec(), rate);
+    let count = samples.len() as u64;
+    let mut chunk = AudioChunk::new(samples, rate).with_words(words);
     let mut stalled_since: Option<Instant> = None;
     loop {
         match tx.try_send(chunk) {
             Ok(()) => {
-                stats
-                    .samples_delivered
-                    .fetch_add(samples.len() as u64, Relaxed);
+                stats.samples_delivered.fetch_add(count, Relaxed);
                 return true;
             }
             Err(TrySendError::Closed(_)) => return false,
@@ -375,7 +384,7 @@ fn run(mut espeak: Espeak, commands: mpsc::Receiver<Command>, stats: &EngineStat
                         .map_err(|e| format!("espeak phonemization with voice {v:?}: {e}"));
                     let _ = reply.send(result);
                 }
-                Command::Speak(job) => jobs.push_back(job),
+                Command::Speak(job) => jobs.push_back(*job),
             }
         }
         // One sentence of the first job that can take audio, round-robin.

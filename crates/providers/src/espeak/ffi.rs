@@ -51,7 +51,34 @@ struct RawVoice {
     spare: *mut c_void,
 }
 
-type SynthCallback = extern "C" fn(*mut c_short, c_int, *mut c_void) -> c_int;
+type SynthCallback = extern "C" fn(*mut c_short, c_int, *const RawEvent) -> c_int;
+
+/// `espeak_EVENT` from speak_lib.h. `id` is a union of an int, a pointer and 8 chars.
+#[repr(C)]
+struct RawEvent {
+    kind: c_int,
+    unique_identifier: c_uint,
+    text_position: c_int,
+    length: c_int,
+    audio_position: c_int,
+    sample: c_int,
+    user_data: *mut c_void,
+    id: u64,
+}
+
+const EVENT_LIST_TERMINATED: c_int = 0;
+const EVENT_WORD: c_int = 1;
+const EVENT_END: c_int = 5;
+
+/// What espeak reports along with the audio of one callback.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// A word starts at `sample` (counted from the start of this synthesis); it is the
+    /// word at character `char_position` (0-based) of the text.
+    Word { char_position: usize, sample: u64 },
+    /// A clause or sentence ends at `sample`.
+    End { sample: u64 },
+}
 
 /// One voice as `espeak_ListVoices` describes it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -111,7 +138,7 @@ struct Api {
 static ALIVE: AtomicBool = AtomicBool::new(false);
 
 /// The closure audio goes to, with its lifetime erased (see `Espeak::synthesize`).
-type SinkPtr = NonNull<dyn FnMut(&[i16]) -> bool>;
+type SinkPtr = NonNull<dyn FnMut(&[i16], &[Event]) -> bool>;
 
 thread_local! {
     /// The sink of the synthesis running on this thread. Set only for the duration of
@@ -260,23 +287,25 @@ impl Espeak {
         &mut self,
         text: &str,
         end_pause: bool,
-        sink: &mut dyn FnMut(&[i16]) -> bool,
+        sink: &mut dyn FnMut(&[i16], &[Event]) -> bool,
     ) -> Result<SynthEnd, EspeakError> {
         let c = CString::new(text).map_err(|_| EspeakError::Nul)?;
         let aborted = Cell::new(false);
-        let mut wrapped = |samples: &[i16]| {
-            let go_on = sink(samples);
+        let mut wrapped = |samples: &[i16], events: &[Event]| {
+            let go_on = sink(samples, events);
             if !go_on {
                 aborted.set(true);
             }
             go_on
         };
-        let erased: &mut dyn FnMut(&[i16]) -> bool = &mut wrapped;
+        let erased: &mut dyn FnMut(&[i16], &[Event]) -> bool = &mut wrapped;
         // SAFETY: only the lifetime is erased. The pointer is stored for the duration of
         // the synchronous espeak_Synth call below and removed by `ClearSink` before
         // `wrapped` goes out of scope, even if the call unwinds.
         let ptr: SinkPtr = unsafe {
-            std::mem::transmute::<NonNull<dyn FnMut(&[i16]) -> bool + '_>, _>(NonNull::from(erased))
+            std::mem::transmute::<NonNull<dyn FnMut(&[i16], &[Event]) -> bool + '_>, _>(
+                NonNull::from(erased),
+            )
         };
         SINK.with(|s| s.set(Some(ptr)));
         let _clear = ClearSink;
@@ -342,7 +371,7 @@ impl Drop for ClearSink {
 }
 
 /// The callback registered with espeak_SetSynthCallback. Returns 1 to abort synthesis.
-extern "C" fn synth_callback(wav: *mut c_short, count: c_int, _events: *mut c_void) -> c_int {
+extern "C" fn synth_callback(wav: *mut c_short, count: c_int, events: *const RawEvent) -> c_int {
     if wav.is_null() {
         return 0; // end of synthesis
     }
@@ -355,14 +384,44 @@ extern "C" fn synth_callback(wav: *mut c_short, count: c_int, _events: *mut c_vo
     } else {
         &[]
     };
+    // SAFETY: espeak passes null or an array it owns, alive during the callback and
+    // ended by an espeakEVENT_LIST_TERMINATED entry.
+    let events = unsafe { read_events(events) };
     // SAFETY: `sink` was set by `Espeak::synthesize` on this thread, which is blocked in
     // espeak_Synth while the closure it points to is alive; nothing else borrows it now.
     let sink = unsafe { sink.as_mut() };
     // A panic must not unwind into C: treat it as "stop".
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| sink(samples))) {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| sink(samples, &events))) {
         Ok(true) => 0,
         _ => 1,
     }
+}
+
+/// The word and end events of a callback's event list.
+///
+/// # Safety
+/// `p` must be null or point to an array of events ended by a LIST_TERMINATED entry.
+unsafe fn read_events(p: *const RawEvent) -> Vec<Event> {
+    let mut out = Vec::new();
+    if p.is_null() {
+        return out;
+    }
+    for i in 0.. {
+        // SAFETY: the array is terminated, and `i` stops at the terminator.
+        let e = unsafe { &*p.add(i) };
+        let sample = u64::try_from(e.sample).unwrap_or(0);
+        match e.kind {
+            EVENT_LIST_TERMINATED => break,
+            // espeak counts characters from 1; it also reports pauses as words at 0.
+            EVENT_WORD if e.text_position > 0 && e.length > 0 => out.push(Event::Word {
+                char_position: (e.text_position - 1) as usize,
+                sample,
+            }),
+            EVENT_END => out.push(Event::End { sample }),
+            _ => {}
+        }
+    }
+    out
 }
 
 fn check(call: &'static str, code: c_int) -> Result<(), EspeakError> {

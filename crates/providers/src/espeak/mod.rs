@@ -2,16 +2,19 @@
 //!
 //! Every language of the installed espeak-ng-data is a voice. Speech streams in ~100 ms
 //! chunks as the library produces it (see [`engine`]); speed and pitch map to espeak's
-//! rate (words per minute) and base pitch. The same engine phonemizes text for Piper.
+//! rate (words per minute) and base pitch. Word marks come from espeak's word events
+//! ([`timeline`]). The same engine phonemizes text for Piper.
 
 pub mod engine;
 pub mod ffi;
+pub mod timeline;
 pub mod voices;
 
 use crate::config::{parse_bool, ConfigError, Getter};
 use engine::{Engine, EngineStatsSnapshot, SpeakRequest};
 use std::path::PathBuf;
 use std::sync::Arc;
+use timeline::SentenceWord;
 use tts_core::{AudioStream, Provider, ProviderError, SynthesisRequest, Voice};
 use voices::EspeakVoice;
 
@@ -101,9 +104,21 @@ impl Provider for EspeakProvider {
             ));
             return Box::pin(futures::stream::once(async move { Err(err) }));
         };
-        let sentences: Vec<String> = crate::text::sentences(&request.text)
+        let mut cursor = 0;
+        let sentences: Vec<(String, Vec<SentenceWord>)> = crate::text::sentences(&request.text)
             .iter()
-            .map(crate::text::Sentence::text)
+            .map(|s| {
+                let text = s.text();
+                let words = crate::text::words_in(&text, &request.text, &mut cursor)
+                    .into_iter()
+                    .map(|w| SentenceWord {
+                        word: request.text[w.original.clone()].to_string(),
+                        piece: w.piece,
+                        text: w.original,
+                    })
+                    .collect();
+                (text, words)
+            })
             .collect();
         if sentences.is_empty() {
             let err = ProviderError::bad_request("the text has nothing to speak");

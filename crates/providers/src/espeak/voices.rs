@@ -55,7 +55,8 @@ pub fn to_voices(list: &[VoiceInfo], provider: &str, sample_rate: u32) -> Vec<Es
             provider,
             sample_rate,
         )
-        .with_extra("espeak_voice", info.identifier.clone());
+        .with_extra("espeak_voice", info.identifier.clone())
+        .with_extra("word_timestamps", "true");
         if let Some(gender) = match info.gender {
             1 => Some("male"),
             2 => Some("female"),

@@ -2,16 +2,23 @@
 //!
 //! Pipeline: text → units (sentences; long sentences cut between clauses, see
 //! [`crate::text::units`]) → espeak IPA phonemes (the shared espeak engine) → phoneme ids
-//! → inference on the [`pool`] → PCM16 with faded edges and a short pause between units.
+//! → the encoder, then the flow and decoder chunk by chunk ([`unit`]), on the [`pool`] →
+//! PCM16 with faded unit edges and a short pause between units, and word timings from
+//! the encoder's durations ([`words`]).
 //!
-//! The key decision: the stream synthesises a unit only when its reader asks for more, so
-//! the first audio costs one (short) unit, not the whole text, and a reader that goes
-//! away stops synthesis before the next unit (its in-flight run is also terminated).
+//! The key decision: the stream takes the next step (one chunk of audio) only when its
+//! reader asks for more, so the first audio costs one window of the encoder and one small
+//! chunk, whatever the length of the text or the sentence, and a reader that goes away
+//! stops synthesis before the next chunk (its in-flight run is also terminated). The
+//! voice's graph is cut into encoder, flow and decoder at load ([`graph_cut`]).
 
+pub mod graph_cut;
 pub mod model;
 pub mod phonemize;
 mod pool;
 pub mod stats;
+pub mod unit;
+pub mod words;
 
 use crate::config::{parse_bool, parse_number, ConfigError, Getter};
 use crate::espeak::engine::Engine;
@@ -19,19 +26,22 @@ use crate::pcm;
 use crate::text::Sentence;
 use model::VoiceModel;
 use ort::session::RunOptions;
-use pool::{Job, Pool};
+use pool::{Job, Pool, Work};
 use stats::{PiperStats, PiperStatsSnapshot};
 use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tts_core::{AudioChunk, AudioStream, Provider, ProviderError, SynthesisRequest, Voice};
+use unit::UnitSynthesis;
+use words::SpokenWord;
 
 pub const PROVIDER_ID: &str = "piper";
 
-/// The first unit is kept this short (in characters) where clause punctuation allows,
-/// so the first audio comes quickly; later units may be longer (fewer joins).
-pub const FIRST_UNIT_CHARS: usize = 60;
-pub const UNIT_CHARS: usize = 150;
+/// A sentence up to this many characters is one unit, spoken with one prosody; a longer
+/// one is cut between clauses. Streaming within a unit makes the first audio fast
+/// whatever the unit's length, so units no longer need to be short; the bound only keeps
+/// one unit's latent (3 KB per frame of 11.6 ms) small.
+pub const UNIT_CHARS: usize = 1000;
 /// Silence after a unit that ends a sentence, and after one that ends a clause.
 const SENTENCE_PAUSE_MS: u32 = 200;
 const CLAUSE_PAUSE_MS: u32 = 100;
@@ -122,7 +132,7 @@ impl Piper {
             config.intra_op_threads,
         )?;
         Ok(Self {
-            voices: list_voices(&models),
+            voices: list_voices(&models, &pool.cut),
             models,
             pool: Arc::new(pool),
             stats,
@@ -134,7 +144,7 @@ impl Piper {
         self.stats.snapshot()
     }
 
-    /// Inferences completed so far (one per unit): stops growing once readers go away.
+    /// Units completed so far: stops growing once readers go away.
     pub fn inference_count(&self) -> u64 {
         self.stats.snapshot().units_synthesized
     }
@@ -144,13 +154,16 @@ fn absolute(p: &std::path::Path) -> PathBuf {
     std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
 }
 
-fn list_voices(models: &[VoiceModel]) -> Vec<PiperVoice> {
+/// The voices of `models`; `cut[i]` says whether model `i` marks words.
+fn list_voices(models: &[VoiceModel], cut: &[bool]) -> Vec<PiperVoice> {
     let mut out = Vec::new();
     for (i, m) in models.iter().enumerate() {
+        let marks = cut.get(i).copied().unwrap_or(false);
         let base = |id: String, name: String| {
             let mut v = Voice::new(id, name, &m.language, PROVIDER_ID, m.sample_rate)
                 .with_extra("model", m.name.clone())
-                .with_extra("espeak_voice", m.espeak_voice.clone());
+                .with_extra("espeak_voice", m.espeak_voice.clone())
+                .with_extra("word_timestamps", marks.to_string());
             if let Some(q) = &m.quality {
                 v = v.with_extra("quality", q.clone());
             }
@@ -209,7 +222,7 @@ impl Piper {
             })?;
         let model = &self.models[voice.model];
         let units: VecDeque<Sentence> =
-            crate::text::units(&request.text, FIRST_UNIT_CHARS, UNIT_CHARS).into();
+            crate::text::units(&request.text, UNIT_CHARS, UNIT_CHARS).into();
         if units.is_empty() {
             return Err(ProviderError::bad_request("the text has nothing to speak"));
         }
@@ -228,6 +241,12 @@ impl Piper {
             speaker: voice.speaker,
             length_scale: model.length_scale / speed,
             sample_rate: model.sample_rate,
+            text: request.text.clone(),
+            cursor: 0,
+            current: None,
+            sent: 0,
+            unit_start: 0,
+            pause_ms: 0,
             _terminate: TerminateOnDrop(Arc::clone(&options)),
             options,
         };
@@ -243,6 +262,16 @@ struct StreamState {
     speaker: Option<i64>,
     length_scale: f32,
     sample_rate: u32,
+    /// The request's text, and how far its words have been handed to units.
+    text: String,
+    cursor: usize,
+    /// The unit being synthesised, between two of its steps.
+    current: Option<Box<UnitSynthesis>>,
+    /// Samples sent so far, and where the current unit began.
+    sent: u64,
+    unit_start: u64,
+    /// Silence after the current unit.
+    pause_ms: u32,
     options: Arc<RunOptions>,
     _terminate: TerminateOnDrop,
 }
@@ -258,24 +287,42 @@ impl Drop for TerminateOnDrop {
 
 type Step = Option<(Result<AudioChunk, ProviderError>, Option<StreamState>)>;
 
-/// Synthesises the next unit that has something to say.
+/// Takes the next step of the current unit, or starts the next unit that has something
+/// to say.
 async fn next_chunk(state: Option<StreamState>) -> Step {
     let mut st = state?;
     loop {
-        let unit = st.units.pop_front()?;
-        let (reply, answer) = tokio::sync::oneshot::channel();
-        let pause_ms = match (
-            st.units.is_empty(),
-            unit.clauses.last().and_then(|c| c.punct),
-        ) {
-            (true, _) => 0,
-            (false, Some(p)) if !p.ends_sentence() => CLAUSE_PAUSE_MS,
-            (false, _) => SENTENCE_PAUSE_MS,
+        let first = st.current.is_none();
+        let work = match st.current.take() {
+            Some(unit) => Work::Continue(unit),
+            None => {
+                let unit = st.units.pop_front()?;
+                st.pause_ms = match (
+                    st.units.is_empty(),
+                    unit.clauses.last().and_then(|c| c.punct),
+                ) {
+                    (true, _) => 0,
+                    (false, Some(p)) if !p.ends_sentence() => CLAUSE_PAUSE_MS,
+                    (false, _) => SENTENCE_PAUSE_MS,
+                };
+                st.unit_start = st.sent;
+                let words = unit
+                    .clauses
+                    .iter()
+                    .map(|c| spoken_words(&c.text, &st.text, &mut st.cursor))
+                    .collect();
+                Work::Start {
+                    unit,
+                    words,
+                    sent: st.sent,
+                }
+            }
         };
+        let (reply, answer) = tokio::sync::oneshot::channel();
         let job = Job {
             model: st.model,
             speaker: st.speaker,
-            unit,
+            work,
             length_scale: st.length_scale,
             options: Arc::clone(&st.options),
             reply,
@@ -283,8 +330,8 @@ async fn next_chunk(state: Option<StreamState>) -> Step {
         if let Err(e) = st.pool.submit(job) {
             return Some((Err(e), None));
         }
-        let audio = match answer.await {
-            Ok(Ok(audio)) => audio,
+        let step = match answer.await {
+            Ok(Ok(step)) => step,
             Ok(Err(e)) => return Some((Err(e), None)),
             Err(_) => {
                 return Some((
@@ -293,18 +340,47 @@ async fn next_chunk(state: Option<StreamState>) -> Step {
                 ))
             }
         };
-        if audio.is_empty() {
+        st.current = step.rest;
+        let piece = step.piece;
+        if piece.samples.is_empty() {
             continue;
         }
-        let mut samples = pcm::f32_to_i16(&audio);
-        pcm::fade_edges(&mut samples, pcm::samples_for_ms(FADE_MS, st.sample_rate));
-        samples.resize(
-            samples.len() + pcm::samples_for_ms(pause_ms, st.sample_rate),
-            0,
-        );
-        let chunk = AudioChunk::new(samples, st.sample_rate);
+        let mut samples = pcm::f32_to_i16(&piece.samples);
+        let fade = pcm::samples_for_ms(FADE_MS, st.sample_rate);
+        if first {
+            pcm::fade_in(&mut samples, fade);
+        }
+        if piece.last {
+            pcm::fade_out(&mut samples, fade);
+            samples.resize(
+                samples.len() + pcm::samples_for_ms(st.pause_ms, st.sample_rate),
+                0,
+            );
+        }
+        let words = piece
+            .words
+            .into_iter()
+            .map(|mut w| {
+                w.start += st.unit_start;
+                w.end += st.unit_start;
+                w
+            })
+            .collect();
+        st.sent += samples.len() as u64;
+        let chunk = AudioChunk::new(samples, st.sample_rate).with_words(words);
         return Some((Ok(chunk), Some(st)));
     }
+}
+
+/// The request's words in `piece`, found in `text` from `cursor` on.
+fn spoken_words(piece: &str, text: &str, cursor: &mut usize) -> Vec<SpokenWord> {
+    crate::text::words_in(piece, text, cursor)
+        .into_iter()
+        .map(|w| SpokenWord {
+            word: text[w.original.clone()].to_string(),
+            text: w.original,
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -341,7 +417,7 @@ mod tests {
             model("en_US-joe-medium", &[]),
             model("en_US-libritts-high", &[("p1", 0), ("p2", 7)]),
         ];
-        let voices = list_voices(&models);
+        let voices = list_voices(&models, &[true, false]);
         let ids: Vec<_> = voices.iter().map(|v| v.voice.id.as_str()).collect();
         assert_eq!(
             ids,
@@ -355,5 +431,7 @@ mod tests {
         assert_eq!(voices[2].model, 1);
         assert_eq!(voices[0].voice.language, "en-US");
         assert_eq!(voices[0].voice.extra["quality"], "medium");
+        assert_eq!(voices[0].voice.extra["word_timestamps"], "true");
+        assert_eq!(voices[2].voice.extra["word_timestamps"], "false");
     }
 }

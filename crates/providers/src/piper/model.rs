@@ -1,5 +1,7 @@
-//! A Piper voice model: its `.onnx.json` configuration, and the ONNX Runtime session
-//! that runs it.
+//! A Piper voice model: its `.onnx.json` configuration, and the ONNX Runtime sessions
+//! that run it: its graph cut into encoder, flow and decoder at load ([`super::graph_cut`],
+//! in memory, no file written, no Python), or the whole graph for a voice whose graph
+//! lacks the cut points (logged; it then streams unit by unit, without word marks).
 //!
 //! ONNX Runtime is loaded at run time from `ORT_DYLIB_PATH` (never downloaded), once per
 //! process: `ort` allows a single environment, so it lives in a global. Sessions are
@@ -179,22 +181,173 @@ pub fn environment(dylib: &Path) -> Result<Environment, String> {
     Ok(built)
 }
 
-/// A loaded model, ready to run on the thread that owns it.
-pub struct LoadedModel {
+/// Tensors where Piper's VITS graphs are cut (names of the onnx export Piper uses):
+/// the prior z_p = m_p + noise · exp(logs_p) · noise_scale (the noise is drawn inside
+/// the encoder), the frame mask, the frames each phoneme id lasts, and the flow's output.
+pub const PRIOR: &str = "/Add_output_0";
+pub const MASK: &str = "/Cast_2_output_0";
+pub const DURATIONS: &str = "/Ceil_output_0";
+pub const LATENT: &str = "/Mul_7_output_0";
+const AUDIO: &str = "output";
+
+/// A loaded model, ready to run on the thread that owns it: cut into its three parts,
+/// or whole for a voice whose graph lacks the cut points.
+pub enum LoadedModel {
+    Split(Parts),
+    Whole(Part),
+}
+
+/// One ONNX Runtime session.
+pub struct Part {
     session: Session,
     /// Whether the graph takes a `sid` (speaker id) input.
     takes_speaker: bool,
 }
 
+/// The encoder, flow and decoder of one voice.
+pub struct Parts {
+    encoder: Part,
+    flow: Part,
+    decoder: Part,
+    /// Rows of the latent (192 for Piper's voices).
+    pub channels: usize,
+    /// Audio samples per latent frame (256 for Piper's voices), found at load.
+    pub hop: usize,
+}
+
+/// What the encoder says about a run of phoneme ids.
+pub struct Encoded {
+    /// The prior, `channels` rows of `durations.sum()` frames (row-major, as [1, C, T]).
+    pub prior: Vec<f32>,
+    /// Frames each phoneme id lasts (whole numbers), after `length_scale`.
+    pub durations: Vec<f32>,
+}
+
 impl LoadedModel {
+    /// Loads `model`, cut into parts if its graph has the cut points (a voice without
+    /// them runs whole, without streaming within a unit or word timings; logged).
     pub fn load(
         env: &Environment,
         model: &VoiceModel,
         intra_op_threads: usize,
     ) -> Result<Self, String> {
-        let err = |e: ort::Error<_>| format!("{}: {e}", model.onnx_path.display());
+        Self::open(env, model, intra_op_threads, true)
+    }
+
+    /// Loads `model`'s graph as it is, uncut (the baseline chunked inference is measured
+    /// against).
+    pub fn load_whole(
+        env: &Environment,
+        model: &VoiceModel,
+        intra_op_threads: usize,
+    ) -> Result<Self, String> {
+        Self::open(env, model, intra_op_threads, false)
+    }
+
+    fn open(
+        env: &Environment,
+        model: &VoiceModel,
+        intra_op_threads: usize,
+        cut: bool,
+    ) -> Result<Self, String> {
+        let path = model.onnx_path.display();
+        let bytes = std::fs::read(&model.onnx_path).map_err(|e| format!("{path}: {e}"))?;
+        let load = |bytes: &[u8]| Part::load(env, bytes, intra_op_threads);
+        let parts = if cut {
+            split(&bytes)
+        } else {
+            Err(String::new())
+        };
+        match parts {
+            Ok([encoder, flow, decoder]) => {
+                let mut parts = Parts {
+                    encoder: load(&encoder).map_err(|e| format!("{path} (encoder): {e}"))?,
+                    flow: load(&flow).map_err(|e| format!("{path} (flow): {e}"))?,
+                    decoder: load(&decoder).map_err(|e| format!("{path} (decoder): {e}"))?,
+                    channels: 0,
+                    hop: 0,
+                };
+                parts
+                    .measure(model)
+                    .map_err(|e| format!("{path}: measuring the parts: {e}"))?;
+                Ok(Self::Split(parts))
+            }
+            Err(reason) => {
+                if cut {
+                    tracing::warn!(provider = "piper", voice = %model.name, %reason,
+                        "cannot cut the graph; this voice synthesises whole units, without word timings");
+                }
+                Ok(Self::Whole(
+                    load(&bytes).map_err(|e| format!("{path}: {e}"))?,
+                ))
+            }
+        }
+    }
+
+    /// Runs the whole pipeline on one unit's phoneme ids; returns float samples in
+    /// [-1, 1]. `options` lets another thread stop the run (`RunOptions::terminate`).
+    pub fn infer(
+        &mut self,
+        ids: &[i64],
+        scales: [f32; 3],
+        speaker: Option<i64>,
+        options: &RunOptions,
+    ) -> Result<Vec<f32>, ort::Error> {
+        match self {
+            Self::Whole(part) => {
+                let outputs = part.run(ids_inputs(ids, scales)?, speaker, options)?;
+                Ok(outputs[0].try_extract_tensor::<f32>()?.1.to_vec())
+            }
+            Self::Split(parts) => {
+                let encoded = parts.encode(ids, scales, speaker, options)?;
+                let latent = parts.flow(&encoded.prior, speaker, options)?;
+                parts.decode(&latent, speaker, options)
+            }
+        }
+    }
+}
+
+/// The voice's graph cut into encoder, flow and decoder models.
+pub fn split(model: &[u8]) -> Result<[Vec<u8>; 3], String> {
+    let graph = super::graph_cut::Graph::parse(model)?;
+    if let Some(missing) = [PRIOR, MASK, DURATIONS, LATENT]
+        .into_iter()
+        .find(|n| !graph.produces(n))
+    {
+        return Err(format!("no tensor {missing}"));
+    }
+    Ok([
+        graph.extract(&[], &[PRIOR, DURATIONS])?,
+        graph.extract(&[PRIOR, MASK], &[LATENT])?,
+        graph.extract(&[LATENT], &[AUDIO])?,
+    ])
+}
+
+type Inputs = Vec<(&'static str, ort::value::DynValue)>;
+
+fn ids_inputs(ids: &[i64], scales: [f32; 3]) -> Result<Inputs, ort::Error> {
+    let n = ids.len();
+    Ok(vec![
+        (
+            "input",
+            Tensor::from_array(([1usize, n], ids.to_vec()))?.into_dyn(),
+        ),
+        (
+            "input_lengths",
+            Tensor::from_array(([1usize], vec![n as i64]))?.into_dyn(),
+        ),
+        (
+            "scales",
+            Tensor::from_array(([3usize], scales.to_vec()))?.into_dyn(),
+        ),
+    ])
+}
+
+impl Part {
+    fn load(env: &Environment, bytes: &[u8], intra_op_threads: usize) -> Result<Self, String> {
+        let err = |e: ort::Error<_>| e.to_string();
         let session = Session::builder(env)
-            .map_err(|e| format!("{}: {e}", model.onnx_path.display()))?
+            .map_err(|e| e.to_string())?
             .with_optimization_level(GraphOptimizationLevel::Level3)
             .map_err(err)?
             .with_intra_threads(intra_op_threads)
@@ -203,8 +356,8 @@ impl LoadedModel {
             .map_err(err)?
             .with_parallel_execution(false)
             .map_err(err)?
-            .commit_from_file(&model.onnx_path)
-            .map_err(|e| format!("{}: {e}", model.onnx_path.display()))?;
+            .commit_from_memory(bytes)
+            .map_err(|e| e.to_string())?;
         let takes_speaker = session.inputs().iter().any(|i| i.name() == "sid");
         Ok(Self {
             session,
@@ -212,36 +365,104 @@ impl LoadedModel {
         })
     }
 
-    /// Runs the model on one unit's phoneme ids; returns float samples in [-1, 1].
-    /// `options` lets another thread stop the run (`RunOptions::terminate`).
-    pub fn infer(
+    fn run<'a>(
+        &'a mut self,
+        mut inputs: Inputs,
+        speaker: Option<i64>,
+        options: &'a RunOptions,
+    ) -> Result<ort::session::SessionOutputs<'a>, ort::Error> {
+        if self.takes_speaker {
+            let sid = speaker.unwrap_or(0);
+            inputs.push(("sid", Tensor::from_array(([1usize], vec![sid]))?.into_dyn()));
+        }
+        self.session.run_with_options(inputs, options)
+    }
+}
+
+impl Parts {
+    /// Finds `channels` and `hop` by running the parts once.
+    fn measure(&mut self, model: &VoiceModel) -> Result<(), ort::Error> {
+        let options = RunOptions::new()?;
+        let ids = [1, 0, 20, 0, 2];
+        let scales = [model.noise_scale, model.length_scale, model.noise_w];
+        let outputs = self
+            .encoder
+            .run(ids_inputs(&ids, scales)?, None, &options)?;
+        let (shape, _) = outputs[PRIOR].try_extract_tensor::<f32>()?;
+        self.channels = shape[1] as usize;
+        let frames = shape[2] as usize;
+        drop(outputs);
+        let latent = vec![0.0; self.channels * frames];
+        let audio = self.decode(&latent, None, &options)?;
+        self.hop = audio.len() / frames.max(1);
+        Ok(())
+    }
+
+    /// The prior and durations of `ids` (a whole unit, or a window of one).
+    pub fn encode(
         &mut self,
         ids: &[i64],
         scales: [f32; 3],
         speaker: Option<i64>,
         options: &RunOptions,
+    ) -> Result<Encoded, ort::Error> {
+        let outputs = self
+            .encoder
+            .run(ids_inputs(ids, scales)?, speaker, options)?;
+        let prior = outputs[PRIOR].try_extract_tensor::<f32>()?.1.to_vec();
+        let durations = outputs[DURATIONS].try_extract_tensor::<f32>()?.1.to_vec();
+        Ok(Encoded { prior, durations })
+    }
+
+    /// The flow on `prior` (`channels` rows of frames), every frame unmasked.
+    pub fn flow(
+        &mut self,
+        prior: &[f32],
+        speaker: Option<i64>,
+        options: &RunOptions,
     ) -> Result<Vec<f32>, ort::Error> {
-        let n = ids.len();
-        let mut inputs = vec![
+        let frames = prior.len() / self.channels;
+        let inputs = vec![
             (
-                "input",
-                Tensor::from_array(([1usize, n], ids.to_vec()))?.into_dyn(),
+                PRIOR,
+                Tensor::from_array(([1usize, self.channels, frames], prior.to_vec()))?.into_dyn(),
             ),
             (
-                "input_lengths",
-                Tensor::from_array(([1usize], vec![n as i64]))?.into_dyn(),
-            ),
-            (
-                "scales",
-                Tensor::from_array(([3usize], scales.to_vec()))?.into_dyn(),
+                MASK,
+                Tensor::from_array(([1usize, 1, frames], vec![1.0f32; frames]))?.into_dyn(),
             ),
         ];
-        if self.takes_speaker {
-            let sid = speaker.unwrap_or(0);
-            inputs.push(("sid", Tensor::from_array(([1usize], vec![sid]))?.into_dyn()));
-        }
-        let outputs = self.session.run_with_options(inputs, options)?;
-        let (_, audio) = outputs[0].try_extract_tensor::<f32>()?;
-        Ok(audio.to_vec())
+        let outputs = self.flow.run(inputs, speaker, options)?;
+        Ok(outputs[LATENT].try_extract_tensor::<f32>()?.1.to_vec())
+    }
+
+    /// The decoder on `latent` (`channels` rows of frames): `hop` samples a frame.
+    pub fn decode(
+        &mut self,
+        latent: &[f32],
+        speaker: Option<i64>,
+        options: &RunOptions,
+    ) -> Result<Vec<f32>, ort::Error> {
+        let frames = latent.len() / self.channels;
+        let inputs = vec![(
+            LATENT,
+            Tensor::from_array(([1usize, self.channels, frames], latent.to_vec()))?.into_dyn(),
+        )];
+        let outputs = self.decoder.run(inputs, speaker, options)?;
+        Ok(outputs[AUDIO].try_extract_tensor::<f32>()?.1.to_vec())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_graph_without_the_cut_points_is_not_cut() {
+        // ModelProto { graph: GraphProto { node: NodeProto { output: "x" } } }
+        let model = [0x3a, 5, 0x0a, 3, 0x12, 1, b'x'];
+        let err = split(&model).unwrap_err();
+        assert!(err.contains(PRIOR), "{err}");
+        assert!(split(&[]).is_err());
     }
 }

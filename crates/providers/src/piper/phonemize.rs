@@ -55,30 +55,60 @@ impl PhonemeIds {
     /// The ids of one unit, given espeak's output for each of its clauses. Returns an
     /// empty vector if the unit has no known phoneme (nothing to synthesise).
     pub fn unit_ids(&self, unit: &Sentence, espeak: &[Vec<String>]) -> Vec<i64> {
-        let phonemes = unit_phonemes(unit, espeak);
+        self.unit(unit, espeak).ids
+    }
+
+    /// The ids of one unit and where each of espeak's words lies among them.
+    pub fn unit(&self, unit: &Sentence, espeak: &[Vec<String>]) -> UnitIds {
         let mut ids = self.bos.clone();
         ids.extend(&self.pad);
+        let mut words: Vec<PhonemeWord> = Vec::new();
         let mut spoken = false;
-        for p in phonemes {
+        for (p, word) in unit_phonemes(unit, espeak) {
             let mapped = self
                 .phoneme_map
                 .get(&p)
                 .map_or_else(|| vec![p], Clone::clone);
             for m in mapped {
                 if let Some(id) = self.ids.get(&m) {
+                    let start = ids.len();
                     ids.extend(id);
                     ids.extend(&self.pad);
                     spoken |= !m.is_whitespace() && !".,;:!?".contains(m);
+                    let Some((clause, _)) = word else { continue };
+                    match words.last_mut() {
+                        Some(w) if w.key == word => w.ids.end = ids.len(),
+                        _ => words.push(PhonemeWord {
+                            clause,
+                            key: word,
+                            ids: start..ids.len(),
+                        }),
+                    }
                 }
             }
         }
         ids.extend(&self.eos);
-        if spoken {
-            ids
-        } else {
-            Vec::new()
+        if !spoken {
+            return UnitIds::default();
         }
+        UnitIds { ids, words }
     }
+}
+
+/// A unit's phoneme ids.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UnitIds {
+    pub ids: Vec<i64>,
+    /// espeak's words (runs of phonemes between spaces and punctuation), in order.
+    pub words: Vec<PhonemeWord>,
+}
+
+/// One of espeak's words: which clause it belongs to and its ids (with their pads).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PhonemeWord {
+    pub clause: usize,
+    key: Option<(usize, usize)>,
+    pub ids: std::ops::Range<usize>,
 }
 
 fn single_char(s: &str) -> Option<char> {
@@ -89,8 +119,12 @@ fn single_char(s: &str) -> Option<char> {
     }
 }
 
-/// The phoneme sequence of a unit: each clause's phonemes and punctuation.
-pub fn unit_phonemes(unit: &Sentence, espeak: &[Vec<String>]) -> Vec<char> {
+/// The phoneme sequence of a unit: each clause's phonemes and punctuation, each phoneme
+/// tagged with its (clause, word) if it belongs to one of espeak's words.
+pub fn unit_phonemes(
+    unit: &Sentence,
+    espeak: &[Vec<String>],
+) -> Vec<(char, Option<(usize, usize)>)> {
     let mut out = Vec::new();
     let n = unit.clauses.len();
     for (i, clause) in unit.clauses.iter().enumerate() {
@@ -101,20 +135,29 @@ pub fn unit_phonemes(unit: &Sentence, espeak: &[Vec<String>]) -> Vec<char> {
             .filter(|p| !p.is_empty())
             .collect::<Vec<_>>()
             .join(" ");
-        out.extend(without_language_flags(&joined).nfd());
+        let mut word = 0;
+        for c in without_language_flags(&joined).nfd() {
+            if c == ' ' {
+                word += 1;
+                out.push((c, None));
+            } else {
+                out.push((c, Some((i, word))));
+            }
+        }
         let last = i + 1 == n;
+        let mut push = |c: char| out.push((c, None));
         match clause.punct {
             Some(p) if p.ends_sentence() => {
-                out.push(p.as_char());
+                push(p.as_char());
                 if !last {
-                    out.push(' ');
+                    push(' ');
                 }
             }
             Some(p) => {
-                out.push(p.as_char());
-                out.push(' ');
+                push(p.as_char());
+                push(' ');
             }
-            None if !last => out.push(' '),
+            None if !last => push(' '),
             None => {}
         }
     }
@@ -167,7 +210,10 @@ mod tests {
             vec!["həlˈoʊ".to_string()],
             vec!["(en)wˈɜːld(fr)".to_string()],
         ];
-        let s: String = unit_phonemes(unit, &espeak).into_iter().collect();
+        let s: String = unit_phonemes(unit, &espeak)
+            .into_iter()
+            .map(|(c, _)| c)
+            .collect();
         assert_eq!(s, "həlˈoʊ, wˈɜːld.");
     }
 
@@ -180,6 +226,16 @@ mod tests {
             ids().unit_ids(unit, &espeak),
             [1, 0, 14, 0, 15, 0, 8, 0, 3, 0, 16, 0, 140, 0, 10, 0, 2]
         );
+    }
+
+    #[test]
+    fn words_cover_their_phonemes_and_pads() {
+        let unit = &sentences("x y, z.")[0];
+        let espeak = vec![vec!["ab c".to_string()], vec!["b".to_string()]];
+        // ^ _ a _ b _ ␠ _ c _ , _ ␠ _ b _ . _ $
+        let u = ids().unit(unit, &espeak);
+        let spans: Vec<_> = u.words.iter().map(|w| (w.clause, w.ids.clone())).collect();
+        assert_eq!(spans, [(0, 2..6), (0, 8..10), (1, 14..16)]);
     }
 
     #[test]

@@ -1,12 +1,16 @@
 //! The inference pool: `PIPER_MAX_CONCURRENT` worker threads, each owning one loaded
 //! session per model (`ort` runs a session from one thread at a time), fed from one
-//! bounded FIFO of jobs. A job is one unit (a sentence or clause) of one stream, and a
-//! stream submits its next unit only when its reader asks for more audio, so concurrent
-//! streams take turns unit by unit and a reader that went away costs at most the unit in
+//! bounded FIFO of jobs. A job is one step of one unit (a sentence or clause) of one
+//! stream: the unit's state travels with the job, so any worker can take the next step.
+//! A stream submits its next step only when its reader asks for more audio, so concurrent
+//! streams take turns step by step and a reader that went away costs at most the step in
 //! flight — which its `RunOptions` can also stop mid-run.
 
 use super::model::{LoadedModel, VoiceModel};
+use super::phonemize::UnitIds;
 use super::stats::PiperStats;
+use super::unit::{Piece, UnitSynthesis};
+use super::words::{self, Said, SpokenWord};
 use crate::espeak::engine::Engine;
 use crate::text::Sentence;
 use ort::environment::Environment;
@@ -24,20 +28,42 @@ const QUEUE: usize = 256;
 /// pay ONNX Runtime's lazy initialisation.
 const WARM_UP_TEXT: &str = "Hello.";
 
-/// One unit to synthesise.
+/// One step of a unit's synthesis.
 pub struct Job {
     pub model: usize,
     pub speaker: Option<i64>,
-    pub unit: Sentence,
+    pub work: Work,
     pub length_scale: f32,
     pub options: Arc<RunOptions>,
-    /// Float samples, or empty if the unit had no phoneme the voice knows.
-    pub reply: oneshot::Sender<Result<Vec<f32>, ProviderError>>,
+    pub reply: oneshot::Sender<Result<Step, ProviderError>>,
+}
+
+/// What a job does.
+pub enum Work {
+    /// A unit's first step; `words[c]` are the request's words in its clause `c`;
+    /// `sent`: samples the stream has sent before this unit.
+    Start {
+        unit: Sentence,
+        words: Vec<Vec<SpokenWord>>,
+        sent: u64,
+    },
+    /// A later step.
+    Continue(Box<UnitSynthesis>),
+}
+
+/// A step's result: a piece of audio (empty and last if the unit had no phoneme the
+/// voice knows), and the unit's state unless that was its last piece.
+pub struct Step {
+    pub piece: Piece,
+    pub rest: Option<Box<UnitSynthesis>>,
 }
 
 /// Handle to the workers; they stop when it is dropped.
 pub struct Pool {
     jobs: mpsc::SyncSender<Job>,
+    /// For each model, whether its graph was cut (it streams within a unit and marks
+    /// words).
+    pub cut: Vec<bool>,
 }
 
 /// What each worker needs, shared.
@@ -73,7 +99,14 @@ impl Pool {
                 .name(format!("piper-infer-{i}"))
                 .spawn(move || {
                     let sessions = load_and_warm_up(&env, &shared, intra_op_threads);
-                    let ok = sessions.as_ref().map(|_| ()).map_err(Clone::clone);
+                    let ok = sessions
+                        .as_ref()
+                        .map(|s| {
+                            s.iter()
+                                .map(|m| matches!(m, LoadedModel::Split(_)))
+                                .collect()
+                        })
+                        .map_err(Clone::clone);
                     let _ = ready.send(ok);
                     if let Ok(sessions) = sessions {
                         work(&shared, sessions);
@@ -82,12 +115,13 @@ impl Pool {
                 .map_err(|e| format!("cannot start an inference thread: {e}"))?;
         }
         drop(ready_tx);
+        let mut cut = Vec::new();
         for _ in 0..workers {
-            ready_rx
+            cut = ready_rx
                 .recv()
                 .map_err(|_| "an inference thread died while loading".to_string())??;
         }
-        Ok(Self { jobs })
+        Ok(Self { jobs, cut })
     }
 
     /// Queues a job; a full queue is Unavailable (retry later), not a wait.
@@ -111,7 +145,7 @@ fn load_and_warm_up(
         let started = Instant::now();
         let mut loaded = LoadedModel::load(env, model, intra)?;
         let unit = crate::text::sentences(WARM_UP_TEXT).remove(0);
-        let ids = phoneme_ids(shared, model, &unit)?;
+        let ids = phoneme_ids(shared, model, &unit)?.ids;
         let options = RunOptions::new().map_err(|e| e.to_string())?;
         loaded
             .infer(&ids, scales(model, model.length_scale), None, &options)
@@ -122,10 +156,28 @@ fn load_and_warm_up(
     Ok(sessions)
 }
 
-fn phoneme_ids(shared: &Shared, model: &VoiceModel, unit: &Sentence) -> Result<Vec<i64>, String> {
+fn phoneme_ids(shared: &Shared, model: &VoiceModel, unit: &Sentence) -> Result<UnitIds, String> {
     let texts = unit.clauses.iter().map(|c| c.text.clone()).collect();
     let espeak = shared.espeak.phonemize(&model.espeak_voice, texts)?;
-    Ok(model.phoneme_ids.unit_ids(unit, &espeak))
+    Ok(model.phoneme_ids.unit(unit, &espeak))
+}
+
+/// How espeak says each word of each clause alone; empty if espeak fails (the words are
+/// then timed by their letters).
+fn words_said_alone(
+    shared: &Shared,
+    model: &VoiceModel,
+    clauses: &[Vec<SpokenWord>],
+) -> Vec<Vec<Said>> {
+    let texts = clauses.iter().flatten().map(|w| w.word.clone()).collect();
+    let Ok(said) = shared.espeak.phonemize(&model.espeak_voice, texts) else {
+        return Vec::new();
+    };
+    let mut said = said.iter().map(|p| Said::from_espeak(p));
+    clauses
+        .iter()
+        .map(|c| said.by_ref().take(c.len()).collect())
+        .collect()
 }
 
 fn scales(model: &VoiceModel, length_scale: f32) -> [f32; 3] {
@@ -156,41 +208,68 @@ fn run(shared: &Shared, sessions: &mut [LoadedModel], job: Job) {
         return;
     }
     let model = &shared.models[job.model];
-    let ids = match phoneme_ids(shared, model, &job.unit) {
-        Ok(ids) => ids,
-        Err(e) => {
-            stats.failures.fetch_add(1, Relaxed);
-            let _ = job
-                .reply
-                .send(Err(ProviderError::internal(format!("piper: {e}"))));
-            return;
+    let scales = scales(model, job.length_scale);
+    let state = match job.work {
+        Work::Continue(state) => state,
+        Work::Start { unit, words, sent } => {
+            let unit_ids = match phoneme_ids(shared, model, &unit) {
+                Ok(ids) => ids,
+                Err(e) => {
+                    stats.failures.fetch_add(1, Relaxed);
+                    let _ = job
+                        .reply
+                        .send(Err(ProviderError::internal(format!("piper: {e}"))));
+                    return;
+                }
+            };
+            if unit_ids.ids.is_empty() {
+                let piece = Piece {
+                    samples: Vec::new(),
+                    words: Vec::new(),
+                    last: true,
+                };
+                let _ = job.reply.send(Ok(Step { piece, rest: None }));
+                return;
+            }
+            let said = words_said_alone(shared, model, &words);
+            let aligned = words::align(&words, &said, &unit_ids.words);
+            let starts = unit_ids.words.iter().map(|w| w.ids.start).collect();
+            Box::new(UnitSynthesis::new(unit_ids.ids, starts, aligned).after(sent))
         }
     };
-    if ids.is_empty() {
-        let _ = job.reply.send(Ok(Vec::new()));
-        return;
-    }
     if job.reply.is_closed() {
         stats.jobs_skipped.fetch_add(1, Relaxed);
         return;
     }
     let running = Running::start(stats);
     let started = Instant::now();
-    let result = sessions[job.model].infer(
-        &ids,
-        scales(model, job.length_scale),
-        job.speaker,
-        &job.options,
-    );
+    let mut state = state;
+    let result = match &mut sessions[job.model] {
+        LoadedModel::Split(parts) => {
+            state.next_piece(parts, scales, job.speaker, &job.options, stats)
+        }
+        whole @ LoadedModel::Whole(_) => whole
+            .infer(state.ids(), scales, job.speaker, &job.options)
+            .map(|samples| Piece {
+                samples,
+                words: Vec::new(),
+                last: true,
+            }),
+    };
     drop(running);
     match result {
-        Ok(audio) => {
-            stats.units_synthesized.fetch_add(1, Relaxed);
+        Ok(piece) => {
+            if piece.last {
+                stats.units_synthesized.fetch_add(1, Relaxed);
+            }
             stats
                 .inference_nanos
                 .fetch_add(started.elapsed().as_nanos() as u64, Relaxed);
-            stats.audio_samples.fetch_add(audio.len() as u64, Relaxed);
-            let _ = job.reply.send(Ok(audio));
+            stats
+                .audio_samples
+                .fetch_add(piece.samples.len() as u64, Relaxed);
+            let rest = (!piece.last).then_some(state);
+            let _ = job.reply.send(Ok(Step { piece, rest }));
         }
         Err(_) if job.reply.is_closed() => {
             // The reader went away and terminated the run.
@@ -205,7 +284,6 @@ fn run(shared: &Shared, sessions: &mut [LoadedModel], job: Job) {
         }
     }
 }
-
 /// Counts one running inference for as long as it lives, unwinding included.
 struct Running<'a>(&'a PiperStats);
 

@@ -1,5 +1,6 @@
 //! [`PiperStats`]: what the inference pool has done, for metrics and for tests that must
-//! see that a disconnect stops inference or that audio streams before later units run.
+//! see that a disconnect stops inference or that audio streams before later chunks and
+//! units run.
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
@@ -7,6 +8,8 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 #[derive(Debug, Default)]
 pub struct PiperStats {
     pub(crate) units_synthesized: AtomicU64,
+    pub(crate) encoder_runs: AtomicU64,
+    pub(crate) decoder_runs: AtomicU64,
     pub(crate) inferences_running: AtomicU64,
     pub(crate) jobs_skipped: AtomicU64,
     pub(crate) inferences_terminated: AtomicU64,
@@ -18,8 +21,12 @@ pub struct PiperStats {
 /// A copy of [`PiperStats`] at one moment.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PiperStatsSnapshot {
-    /// Inferences completed: one per unit (sentence, or clause of a long sentence).
+    /// Units completed (sentences, or clauses of a long sentence).
     pub units_synthesized: u64,
+    /// Encoder runs completed: one per unit, or one per window of a long unit.
+    pub encoder_runs: u64,
+    /// Flow + decoder runs completed: one per chunk of frames, i.e. per piece of audio.
+    pub decoder_runs: u64,
     /// Inferences running right now (at most `PIPER_MAX_CONCURRENT`).
     pub inferences_running: u64,
     /// Units dropped before inference because their reader had gone away.
@@ -38,6 +45,8 @@ impl PiperStats {
     pub fn snapshot(&self) -> PiperStatsSnapshot {
         PiperStatsSnapshot {
             units_synthesized: self.units_synthesized.load(Relaxed),
+            encoder_runs: self.encoder_runs.load(Relaxed),
+            decoder_runs: self.decoder_runs.load(Relaxed),
             inferences_running: self.inferences_running.load(Relaxed),
             jobs_skipped: self.jobs_skipped.load(Relaxed),
             inferences_terminated: self.inferences_terminated.load(Relaxed),

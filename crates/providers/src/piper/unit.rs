@@ -1,0 +1,476 @@
+//! One unit's synthesis as a sequence of steps, each yielding the next piece of audio:
+//! the encoder on a window of words, then the flow and decoder on a chunk of frames.
+//!
+//! The key decision: audio streams *within* a sentence. The flow and the decoder are
+//! convolutional, so a chunk of frames run with enough frames of context on each side
+//! gives the samples whole-sentence inference gives (measured: tests/piper_chunks.rs and
+//! docs/BENCHMARKS.md); only the first chunk must be small. The decoder, most of the
+//! cost, runs chunk by chunk; the flow runs once for the first chunk, then once for all
+//! the frames the encoder has given, so each join costs little recomputation. The encoder (a transformer)
+//! sees its whole input, so for a long unit it runs on windows of words with context
+//! words on each side, whose frames differ from the whole-unit encoder's by less than the
+//! prior's own noise (measured likewise). Each step is short, so the first audio of any
+//! unit costs one window of the encoder and one small chunk, and a stream dropped between
+//! steps costs nothing more.
+
+use super::model::Parts;
+use super::stats::PiperStats;
+use super::words::{self, WordIds};
+use ort::session::RunOptions;
+use std::ops::Range;
+use std::sync::atomic::Ordering::Relaxed;
+use tts_core::WordMark;
+
+/// How the flow and the decoder cut a unit's frames into chunks.
+///
+/// The defaults are measured (tests/piper_chunks.rs, docs/BENCHMARKS.md): with 24 frames
+/// of prior around every latent frame the flow keeps and 8 frames of latent around each
+/// decoder chunk, the joined chunks differ from whole-unit inference by 74–76 dB SNR,
+/// about the quantisation noise of PCM16 speech. 16 decoder frames give 123–134 dB but
+/// cost 8 more decoder frames a join; 4 give 42–50 dB; 12 flow frames give 41–50 dB.
+/// A chunk is at most four times the audio before it in the stream, so that it is
+/// computed (at a real-time factor near 0.1) well before that audio has played, with
+/// few joins: the stream's first unit of 12 words takes 3 chunks, of 56 words 4; a unit
+/// after the first usually takes one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Chunking {
+    /// Frames of the stream's first chunk (32 frames = 0.37 s at 22050 Hz).
+    pub first: usize,
+    /// A chunk is at most this many times the frames of audio before it in the stream,
+    /// and at most `max` frames.
+    pub growth: usize,
+    pub max: usize,
+    /// Frames of prior the flow sees on each side of the latent frames it keeps.
+    pub flow_context: usize,
+    /// Frames of latent the decoder sees on each side of its chunk.
+    pub decoder_context: usize,
+}
+
+impl Default for Chunking {
+    fn default() -> Self {
+        Self {
+            first: 32,
+            growth: 4,
+            max: 1024,
+            flow_context: 24,
+            decoder_context: 8,
+        }
+    }
+}
+
+impl Chunking {
+    /// Frames of prior needed beyond a chunk's end before it can be run.
+    pub fn look_ahead(&self) -> usize {
+        self.flow_context + self.decoder_context
+    }
+
+    fn size(&self, before: usize) -> usize {
+        let first = self.first.max(1);
+        self.growth
+            .saturating_mul(before)
+            .clamp(first, self.max.max(first))
+    }
+
+    /// The end of the chunk starting at frame `emitted` of a unit that follows `before`
+    /// frames of audio, given `available` frames of prior of which all are known
+    /// (`complete`) or only those that exist so far; `None` if the chunk needs frames not
+    /// encoded yet (or nothing is left).
+    pub fn next(
+        &self,
+        before: usize,
+        emitted: usize,
+        available: usize,
+        complete: bool,
+    ) -> Option<usize> {
+        let end = emitted + self.size(before + emitted);
+        if complete {
+            if emitted >= available {
+                return None;
+            }
+            // A short tail joins this chunk rather than costing a run of its own.
+            let end = if available.saturating_sub(end) < self.first / 2 {
+                available
+            } else {
+                end.min(available)
+            };
+            return Some(end);
+        }
+        (end + self.look_ahead() <= available).then_some(end)
+    }
+}
+
+/// A latent or prior: `channels` rows of frames, row-major (the layout of [1, C, T]).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Frames {
+    channels: usize,
+    data: Vec<f32>,
+}
+
+impl Frames {
+    pub fn from_rows(channels: usize, data: Vec<f32>) -> Self {
+        Self { channels, data }
+    }
+
+    pub fn frames(&self) -> usize {
+        self.data.len() / self.channels.max(1)
+    }
+
+    /// Columns `r` of every row, row-major.
+    pub fn window(&self, r: Range<usize>) -> Vec<f32> {
+        let n = self.frames();
+        let mut out = Vec::with_capacity(self.channels * r.len());
+        for row in self.data.chunks_exact(n.max(1)).take(self.channels) {
+            out.extend_from_slice(&row[r.clone()]);
+        }
+        out
+    }
+
+    /// Appends columns `r` of `other` (same channels).
+    pub fn append(&mut self, other: &Frames, r: Range<usize>) {
+        let (n, m) = (self.frames(), other.frames());
+        let mut data = Vec::with_capacity(self.channels * (n + r.len()));
+        for c in 0..self.channels {
+            data.extend_from_slice(&self.data[c * n..(c + 1) * n]);
+            data.extend_from_slice(&other.data[c * m + r.start..c * m + r.end]);
+        }
+        self.data = data;
+    }
+}
+
+/// How the encoder cuts a long unit into windows of espeak's words.
+///
+/// Measured on a 60-word sentence, noise off (tests/piper_chunks.rs): with 8 context
+/// words on each side, 3 % of the window's durations differ from the whole-sentence
+/// encoder's (by a frame) and its prior is 19 dB SNR from the whole's, while the noise
+/// real synthesis adds to the prior is as large as the prior itself (0.5 dB SNR): the
+/// window's error is far inside the voice's own variation. 2 context words give 15 dB
+/// and 10 %; 12 give 21 dB and 3 %.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Windows {
+    /// A unit of at most this many words runs through the encoder whole (a first window
+    /// reads 16 words: windows only pay off on longer units).
+    pub whole_up_to: usize,
+    /// Words the first window keeps (its frames are used).
+    pub first: usize,
+    /// Words each later window keeps.
+    pub next: usize,
+    /// Words the encoder sees on each side of the words a window keeps.
+    pub context: usize,
+}
+
+impl Default for Windows {
+    fn default() -> Self {
+        Self {
+            whole_up_to: 24,
+            first: 8,
+            next: 48,
+            context: 8,
+        }
+    }
+}
+
+impl Windows {
+    /// The next window after ids `..encoded`, given the ids where words start: the ids
+    /// it keeps and the ids it reads (`kept` plus context). Kept windows end where a word
+    /// starts, or at the end of the unit.
+    pub fn next(
+        &self,
+        starts: &[usize],
+        encoded: usize,
+        len: usize,
+    ) -> (Range<usize>, Range<usize>) {
+        if starts.len() <= self.whole_up_to {
+            return (encoded..len, 0..len);
+        }
+        let first_word = starts.partition_point(|&s| s < encoded);
+        let keep = if encoded == 0 { self.first } else { self.next }.max(1);
+        // Fewer than half a window left: keep it all.
+        let last_word = first_word + keep;
+        let (end, read_end) = if last_word + keep / 2 >= starts.len() {
+            (len, len)
+        } else {
+            let read = starts.get(last_word + self.context).copied().unwrap_or(len);
+            (starts[last_word], read)
+        };
+        let read_start = if first_word == 0 {
+            0
+        } else {
+            starts[first_word.saturating_sub(self.context)]
+        };
+        (encoded..end, read_start..read_end)
+    }
+}
+
+/// A piece of a unit's audio.
+pub struct Piece {
+    pub samples: Vec<f32>,
+    /// Words that start in this piece (or before it, if their timing was not known yet),
+    /// with sample offsets from the unit's first sample.
+    pub words: Vec<WordMark>,
+    /// Returns true if and only if this is the unit's last piece.
+    pub last: bool,
+}
+
+/// One unit being synthesised.
+pub struct UnitSynthesis {
+    ids: Vec<i64>,
+    word_starts: Vec<usize>,
+    words: Vec<WordIds>,
+    prior: Frames,
+    /// The flow's output for the first frames of `prior` (those whose context is known).
+    latent: Frames,
+    /// Frames of each id encoded so far.
+    durations: Vec<f32>,
+    encoded: usize,
+    emitted: usize,
+    chunks: usize,
+    /// Samples of audio the stream had before this unit.
+    before: u64,
+    marks_sent: usize,
+    chunking: Chunking,
+    windows: Windows,
+}
+
+impl UnitSynthesis {
+    /// `word_starts`: ids where espeak's words start (window cuts); `words`: the
+    /// request's words and their ids.
+    pub fn new(ids: Vec<i64>, word_starts: Vec<usize>, words: Vec<WordIds>) -> Self {
+        Self {
+            ids,
+            word_starts,
+            words,
+            prior: Frames::default(),
+            latent: Frames::default(),
+            durations: Vec::new(),
+            encoded: 0,
+            emitted: 0,
+            chunks: 0,
+            before: 0,
+            marks_sent: 0,
+            chunking: Chunking::default(),
+            windows: Windows::default(),
+        }
+    }
+
+    /// The same, for a unit that follows `samples` of audio in its stream: the reader has
+    /// that audio to play while this unit starts, so its chunks may be larger.
+    pub fn after(mut self, samples: u64) -> Self {
+        self.before = samples;
+        self
+    }
+
+    /// A unit whose prior is already known (to measure the flow and decoder alone).
+    pub fn from_prior(prior: Frames, chunking: Chunking) -> Self {
+        let mut unit = Self::new(Vec::new(), Vec::new(), Vec::new());
+        unit.prior = prior;
+        unit.chunking = chunking;
+        unit
+    }
+
+    /// The unit's phoneme ids.
+    pub fn ids(&self) -> &[i64] {
+        &self.ids
+    }
+
+    /// The same, cut differently (benchmarks and tests).
+    pub fn with_cuts(mut self, chunking: Chunking, windows: Windows) -> Self {
+        self.chunking = chunking;
+        self.windows = windows;
+        self
+    }
+
+    /// Runs the encoder as far as the next chunk needs, then that chunk.
+    pub fn next_piece(
+        &mut self,
+        parts: &mut Parts,
+        scales: [f32; 3],
+        speaker: Option<i64>,
+        options: &RunOptions,
+        stats: &PiperStats,
+    ) -> Result<Piece, ort::Error> {
+        let before = (self.before / parts.hop.max(1) as u64) as usize;
+        let end = loop {
+            let complete = self.encoded == self.ids.len();
+            if let Some(end) =
+                self.chunking
+                    .next(before, self.emitted, self.prior.frames(), complete)
+            {
+                break end;
+            }
+            if complete {
+                return Ok(Piece {
+                    samples: Vec::new(),
+                    words: self.marks(usize::MAX, parts.hop),
+                    last: true,
+                });
+            }
+            self.encode_window(parts, scales, speaker, options)?;
+            stats.encoder_runs.fetch_add(1, Relaxed);
+        };
+        let samples = self.decode_chunk(parts, self.emitted..end, speaker, options)?;
+        stats.decoder_runs.fetch_add(1, Relaxed);
+        self.emitted = end;
+        self.chunks += 1;
+        let last = self.encoded == self.ids.len() && end >= self.prior.frames();
+        let words = self.marks(if last { usize::MAX } else { end }, parts.hop);
+        Ok(Piece {
+            samples,
+            words,
+            last,
+        })
+    }
+
+    /// The decoder on frames `core`, with context; first the flow as far as the decoder
+    /// needs: for the first chunk just that, later as far as the prior is known (minus
+    /// the flow's context), so that the flow's joins are few.
+    fn decode_chunk(
+        &mut self,
+        parts: &mut Parts,
+        core: Range<usize>,
+        speaker: Option<i64>,
+        options: &RunOptions,
+    ) -> Result<Vec<f32>, ort::Error> {
+        let (flow_context, decoder_context) =
+            (self.chunking.flow_context, self.chunking.decoder_context);
+        let total = self.prior.frames();
+        let complete = self.encoded == self.ids.len();
+        let needed = (core.end + decoder_context).min(total);
+        let from = self.latent.frames();
+        if from < needed {
+            let to = match (self.chunks, complete) {
+                (0, _) => needed,
+                (_, true) => total,
+                (_, false) => total.saturating_sub(flow_context).max(needed),
+            };
+            let read = from.saturating_sub(flow_context)..(to + flow_context).min(total);
+            let out = parts.flow(&self.prior.window(read.clone()), speaker, options)?;
+            let out = Frames::from_rows(parts.channels, out);
+            if self.latent.channels == 0 {
+                self.latent.channels = parts.channels;
+            }
+            self.latent.append(&out, from - read.start..to - read.start);
+        }
+        let dec = core.start.saturating_sub(decoder_context)..needed;
+        let audio = parts.decode(&self.latent.window(dec.clone()), speaker, options)?;
+        let hop = parts.hop;
+        let to = ((core.end - dec.start) * hop).min(audio.len());
+        let from = ((core.start - dec.start) * hop).min(to);
+        Ok(audio[from..to].to_vec())
+    }
+
+    fn encode_window(
+        &mut self,
+        parts: &mut Parts,
+        scales: [f32; 3],
+        speaker: Option<i64>,
+        options: &RunOptions,
+    ) -> Result<(), ort::Error> {
+        let len = self.ids.len();
+        let (keep, read) = self.windows.next(&self.word_starts, self.encoded, len);
+        let mut ids = Vec::with_capacity(read.len() + 3);
+        // A window inside the unit still opens with BOS + pad and closes with EOS, as
+        // the model was trained.
+        let prefix = if read.start > 0 { 2 } else { 0 };
+        if prefix > 0 {
+            ids.extend_from_slice(&self.ids[..2]);
+        }
+        ids.extend_from_slice(&self.ids[read.clone()]);
+        if read.end < len {
+            ids.push(self.ids[len - 1]);
+        }
+        let encoded = parts.encode(&ids, scales, speaker, options)?;
+        let kept = keep.start - read.start + prefix..keep.end - read.start + prefix;
+        let starts = frame_starts(&encoded.durations);
+        let window = Frames::from_rows(parts.channels, encoded.prior);
+        let frames = starts[kept.start]..starts[kept.end].min(window.frames());
+        if self.prior.channels == 0 {
+            self.prior.channels = parts.channels;
+        }
+        self.prior.append(&window, frames);
+        self.durations
+            .extend_from_slice(&encoded.durations[kept.clone()]);
+        self.encoded = keep.end;
+        Ok(())
+    }
+
+    /// Marks of the words not sent yet whose timing is known and that start before
+    /// frame `before`.
+    fn marks(&mut self, before: usize, hop: usize) -> Vec<WordMark> {
+        let starts = frame_starts(&self.durations);
+        let mut out = Vec::new();
+        while let Some(w) = self.words.get(self.marks_sent) {
+            let known = w.ids.end <= self.encoded;
+            let start = starts[w.ids.start.min(starts.len() - 1)];
+            if !known || (before != usize::MAX && start >= before) {
+                break;
+            }
+            out.push(words::mark(w, &starts, hop));
+            self.marks_sent += 1;
+        }
+        out
+    }
+}
+
+/// The frame at which each id starts, and one more entry for the end.
+pub fn frame_starts(durations: &[f32]) -> Vec<usize> {
+    let mut out = Vec::with_capacity(durations.len() + 1);
+    let mut at = 0usize;
+    out.push(0);
+    for d in durations {
+        at += d.max(0.0) as usize;
+        out.push(at);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_grow_with_the_audio_before_them_and_wait_for_look_ahead() {
+        let c = Chunking::default();
+        assert_eq!(c.next(0, 0, 1000, true), Some(32));
+        assert_eq!(c.next(0, 32, 1000, true), Some(160));
+        assert_eq!(c.next(0, 160, 1000, true), Some(800));
+        assert_eq!(c.next(0, 800, 3000, true), Some(1824), "at most max");
+        assert_eq!(c.next(0, 0, 40, true), Some(40));
+        assert_eq!(c.next(0, 0, 60, false), None, "look-ahead");
+        assert_eq!(c.next(0, 0, 64, false), Some(32));
+        assert_eq!(c.next(0, 1000, 1000, true), None);
+        // A later unit: four times the audio before it.
+        assert_eq!(c.next(100, 0, 1000, true), Some(400));
+    }
+
+    #[test]
+    fn frames_append_and_window_by_columns() {
+        let mut a = Frames::from_rows(2, vec![1.0, 2.0, 10.0, 20.0]);
+        let b = Frames::from_rows(2, vec![3.0, 4.0, 5.0, 30.0, 40.0, 50.0]);
+        a.append(&b, 1..3);
+        assert_eq!(a.frames(), 4);
+        assert_eq!(a.window(1..3), [2.0, 4.0, 20.0, 40.0]);
+        let mut empty = Frames::from_rows(2, Vec::new());
+        empty.append(&b, 0..1);
+        assert_eq!(empty.window(0..1), [3.0, 30.0]);
+    }
+
+    #[test]
+    fn long_units_are_encoded_in_windows_that_end_where_words_start() {
+        let w = Windows::default();
+        let starts: Vec<usize> = (0..60).map(|i| 2 + 4 * i).collect();
+        let len = 2 + 4 * 60 + 1;
+        let (keep, read) = w.next(&starts, 0, len);
+        assert_eq!(keep, 0..starts[8]);
+        assert_eq!(read, 0..starts[16]);
+        let (keep, read) = w.next(&starts, starts[8], len);
+        assert_eq!(keep, starts[8]..len, "the rest fits one window and a half");
+        assert_eq!(read, starts[0]..len);
+        let short: Vec<usize> = starts[..10].to_vec();
+        assert_eq!(w.next(&short, 0, 50), (0..50, 0..50));
+    }
+
+    #[test]
+    fn frame_starts_accumulate_durations() {
+        assert_eq!(frame_starts(&[2.0, 0.0, 3.0]), [0, 2, 2, 5]);
+    }
+}
