@@ -126,10 +126,10 @@ async fn piper_sends_the_first_sentence_before_synthesising_the_second() {
     let first = ws.next().await.unwrap().unwrap();
     let at_first_audio = piper.stats();
     assert!(first.to_text().unwrap().contains("\"type\":\"audio\""));
-    assert_eq!(
-        at_first_audio.units_synthesized - before.units_synthesized,
-        1,
-        "only the first sentence was synthesised when its audio arrived"
+    assert!(
+        at_first_audio.units_synthesized - before.units_synthesized <= 1,
+        "at most the first sentence was synthesised when its audio arrived \
+         (Piper streams within a sentence, so usually none had finished)"
     );
     let rest = crate::helpers::collect(ws).await;
     assert!(rest.is_eos());

@@ -395,3 +395,39 @@ async fn an_idle_connection_is_told_why_and_closed() {
         .unwrap();
     assert!(matches!(close, Some(Ok(Message::Close(Some(f)))) if u16::from(f.code) == 1000));
 }
+
+#[tokio::test]
+async fn word_timings_cover_every_word_in_order_inside_the_audio() {
+    let app = spawn_app().await;
+    let mut rt = Rt::connect(&app).await;
+    let text = "One two, three four. Five";
+    let first = json!({"type": "speak", "context_id": "w", "text": text, "voice": "en-US-mock-1",
+                       "format": "pcm16", "sample_rate_hz": 8000, "word_timestamps": true});
+    rt.send(first).await;
+    rt.send(msg("close", "w")).await;
+    rt.until_type("done", "w").await;
+    let words: Vec<Value> = rt
+        .frames
+        .iter()
+        .filter(|f| f["type"] == "timestamps")
+        .flat_map(|f| f["words"].as_array().unwrap().clone())
+        .collect();
+    let (_, audio) = rt.audio("w");
+    let audio_ms = (audio.len() / 2) as f64 / 8.0;
+    let names: Vec<String> = words
+        .iter()
+        .map(|w| w["word"].as_str().unwrap().trim_matches([',', '.']).to_string())
+        .collect();
+    assert_eq!(names, ["One", "two", "three", "four", "Five"]);
+    let mut last = -1.0;
+    for w in &words {
+        let (s, e) = (w["start_ms"].as_f64().unwrap(), w["end_ms"].as_f64().unwrap());
+        assert!(s > last && e > s && e <= audio_ms + 1.0, "{w} in {audio_ms} ms");
+        let (a, b) = (
+            w["text_start"].as_u64().unwrap() as usize,
+            w["text_end"].as_u64().unwrap() as usize,
+        );
+        assert_eq!(&text[a..b], w["word"].as_str().unwrap(), "{w}");
+        last = s;
+    }
+}
