@@ -2,6 +2,7 @@
 //! phase) or a slow-readers run, then the report.
 
 use crate::cli::Args;
+use crate::cli::Door;
 use crate::gateway_metrics;
 use crate::hold::{self, HoldPlan};
 use crate::load::{self, Progress, ProgressLine};
@@ -25,7 +26,11 @@ pub async fn run(args: &Args) -> Result<Verdict, String> {
     let hold = args.hold.is_some();
     let target = Arc::new(Target::new(TargetOptions {
         url: args.url.clone(),
-        body: create_body(args),
+        body: match args.api {
+            Door::Session => create_body(args),
+            Door::Openai => speech_body(args),
+        },
+        openai: args.api == Door::Openai,
         format: args.format.clone(),
         verify: args.verify,
         recv_buffer: args.rcvbuf,
@@ -151,6 +156,23 @@ pub fn create_body(args: &Args) -> bytes::Bytes {
         body["bitrate_kbps"] = json!(kbps);
     }
     body.to_string().into()
+}
+
+/// The `POST /v1/audio/speech` body of an `--api openai` session.
+pub fn speech_body(args: &Args) -> bytes::Bytes {
+    let format = match args.format.as_str() {
+        "pcm16" => "pcm",
+        other => other,
+    };
+    json!({
+        "model": args.provider,
+        "voice": args.voice,
+        "input": args.text,
+        "response_format": format,
+        "sample_rate": args.rate,
+    })
+    .to_string()
+    .into()
 }
 
 /// Fails early when the gateway is not there; warns when the voice or format is not listed.

@@ -5,6 +5,13 @@ use clap::Parser;
 /// 41 characters: 41 tones of 100 ms from mock_tone, 4.1 s of audio, 41 frames.
 pub const DEFAULT_TEXT: &str = "The quick brown fox jumps over a lazy dog";
 
+/// The gateway door a session uses.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Door {
+    Session,
+    Openai,
+}
+
 #[derive(Parser, Debug, Clone)]
 #[command(
     name = "tts-bench",
@@ -50,6 +57,12 @@ pub struct Args {
     /// Sessions run first and not counted (connections, caches and allocators warm up).
     #[arg(long, default_value_t = 200)]
     pub warmup: u64,
+
+    /// Which door each session goes through: `session` (POST /v1/tts/sessions, then the
+    /// WebSocket) or `openai` (POST /v1/audio/speech, the audio read as the body streams;
+    /// --provider is sent as `model`, --format pcm16 as `pcm`, --rate as `sample_rate`).
+    #[arg(long, value_enum, default_value_t = Door::Session)]
+    pub api: Door,
 
     #[arg(long, default_value = "mock_tone")]
     pub provider: String,

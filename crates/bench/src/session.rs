@@ -160,8 +160,10 @@ pub fn bytes_per_sample(format: &str) -> Option<u64> {
 pub struct TargetOptions {
     /// Base URL of the gateway, e.g. `http://127.0.0.1:8080`.
     pub url: String,
-    /// The create-session body, already serialised.
+    /// The create-session body (or, with `openai`, the speech body), already serialised.
     pub body: Bytes,
+    /// Sessions go through `POST /v1/audio/speech` instead of a session and its socket.
+    pub openai: bool,
     pub format: String,
     pub verify: bool,
     /// `SO_RCVBUF` for WebSocket sockets (small values make a slow reader felt sooner).
@@ -177,6 +179,8 @@ pub struct TargetOptions {
 pub struct Target {
     http: reqwest::Client,
     create_url: String,
+    /// `Some(url of /v1/audio/speech)` when sessions go through the OpenAI door.
+    speech_url: Option<String>,
     body: Bytes,
     checks: Checks,
     ws_config: WebSocketConfig,
@@ -206,6 +210,7 @@ impl Target {
         Ok(Self {
             http,
             create_url: format!("{base}/v1/tts/sessions"),
+            speech_url: opts.openai.then(|| format!("{base}/v1/audio/speech")),
             body: opts.body,
             checks: Checks::new(&opts.format, opts.verify),
             ws_config: WebSocketConfig::default().read_buffer_size(opts.read_buffer),
@@ -446,10 +451,54 @@ impl Stream {
     }
 }
 
+/// One session through `POST /v1/audio/speech`: the body's chunks are its audio.
+async fn speech(
+    target: &Target,
+    url: &str,
+    t0: Instant,
+    rep: &mut SessionReport,
+) -> Result<(), Failed> {
+    let response = target
+        .http
+        .post(url)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .body(target.body.clone())
+        .send()
+        .await
+        .map_err(|e| (Failure::Transport, format!("POST: {e}")))?;
+    let status = response.status().as_u16();
+    rep.http = Some(t0.elapsed());
+    if status != 200 {
+        let body = response.bytes().await.unwrap_or_default();
+        let text = String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned();
+        return Err((Failure::Http(status), text));
+    }
+    let mut body = response.bytes_stream();
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(|e| (Failure::Transport, format!("body: {e}")))?;
+        if rep.first_audio.is_none() && !chunk.is_empty() {
+            rep.first_audio = Some(t0.elapsed());
+        }
+        rep.frames += 1;
+        rep.audio_bytes += chunk.len() as u64;
+    }
+    rep.total = Some(t0.elapsed());
+    Ok(())
+}
+
 /// Runs one whole session, giving up after `limit`.
 pub async fn run(target: &Target, limit: Duration) -> SessionReport {
     let mut rep = SessionReport::default();
     let t0 = Instant::now();
+    if let Some(url) = &target.speech_url {
+        let outcome = tokio::time::timeout(limit, speech(target, url, t0, &mut rep)).await;
+        rep.failure = match outcome {
+            Ok(Ok(())) => None,
+            Ok(Err(failed)) => Some(failed),
+            Err(_) => Some((Failure::Timeout, format!("no end of body within {limit:?}"))),
+        };
+        return rep;
+    }
     let mut opened = None;
     let outcome = tokio::time::timeout(limit, async {
         let stream = opened.insert(target.open(t0, &mut rep).await?);

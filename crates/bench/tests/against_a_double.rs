@@ -101,6 +101,7 @@ fn target(url: String) -> Arc<Target> {
         Target::new(TargetOptions {
             url,
             body: r#"{"provider":"mock_tone"}"#.into(),
+            openai: false,
             format: "pcm16".into(),
             verify: true,
             recv_buffer: None,

@@ -43,7 +43,7 @@ impl Default for SegmenterConfig {
     fn default() -> Self {
         Self {
             max_buffer_delay: Duration::from_millis(1000),
-            first_clause_words: 2,
+            first_clause_words: 1,
             clause_words: 5,
             max_segment_bytes: 400,
         }
@@ -264,9 +264,9 @@ mod tests {
     fn the_first_clause_goes_out_at_its_comma() {
         let mut s = Segmenter::new(SegmenterConfig::default());
         assert_eq!(
-            feed(&mut s, &["Well", " okay", ","]),
-            vec!["Well okay,"],
-            "a comma after a letter ends the clause at once"
+            feed(&mut s, &["Well", ","]),
+            vec!["Well,"],
+            "a comma after a letter ends the first clause at once, even one word long"
         );
         // Later clauses need more words.
         assert!(feed(&mut s, &[" then", " we", ","]).is_empty());

@@ -416,13 +416,25 @@ async fn word_timings_cover_every_word_in_order_inside_the_audio() {
     let audio_ms = (audio.len() / 2) as f64 / 8.0;
     let names: Vec<String> = words
         .iter()
-        .map(|w| w["word"].as_str().unwrap().trim_matches([',', '.']).to_string())
+        .map(|w| {
+            w["word"]
+                .as_str()
+                .unwrap()
+                .trim_matches([',', '.'])
+                .to_string()
+        })
         .collect();
     assert_eq!(names, ["One", "two", "three", "four", "Five"]);
     let mut last = -1.0;
     for w in &words {
-        let (s, e) = (w["start_ms"].as_f64().unwrap(), w["end_ms"].as_f64().unwrap());
-        assert!(s > last && e > s && e <= audio_ms + 1.0, "{w} in {audio_ms} ms");
+        let (s, e) = (
+            w["start_ms"].as_f64().unwrap(),
+            w["end_ms"].as_f64().unwrap(),
+        );
+        assert!(
+            s > last && e > s && e <= audio_ms + 1.0,
+            "{w} in {audio_ms} ms"
+        );
         let (a, b) = (
             w["text_start"].as_u64().unwrap() as usize,
             w["text_end"].as_u64().unwrap() as usize,
