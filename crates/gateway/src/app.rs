@@ -80,7 +80,14 @@ impl Application {
                 (id.to_string(), b)
             })
             .collect();
+        let lexicon = match &settings.lexicon_file {
+            None => None,
+            Some(path) => Some(tts_normalize::LexiconFile::open(path).map_err(|e| {
+                std::io::Error::other(format!("LEXICON_FILE {}: {e}", path.display()))
+            })?),
+        };
         let state = Arc::new(AppState {
+            lexicon,
             limiter: RateLimiter::new(
                 counter,
                 settings.rate_limit_max_requests,

@@ -83,6 +83,9 @@ pub struct Settings {
     pub redis_claim_lease: Duration,
     /// `REDIS_KEY_PREFIX` (`tts:`): prefix of every key, so deployments can share a Redis.
     pub redis_key_prefix: String,
+    /// `LEXICON_FILE` (unset): pronunciations, one `word<TAB>replacement` or
+    /// `word<TAB>/ipa/` a line (docs/NORMALIZATION.md); re-read when it changes.
+    pub lexicon_file: Option<PathBuf>,
     /// The realtime socket's limits (`REALTIME_*`).
     pub realtime: RealtimeLimits,
     /// `OPENAI_VOICE_MAP` (unset): `alloy=en_US-joe-medium,echo=espeak-en-us,…`, OpenAI's
@@ -182,6 +185,9 @@ impl Settings {
             redis_timeout: ms("REDIS_TIMEOUT_MS", 500)?,
             redis_claim_lease: ms("REDIS_CLAIM_LEASE_MS", 15_000)?,
             redis_key_prefix: get("REDIS_KEY_PREFIX").unwrap_or_else(|| "tts:".into()),
+            lexicon_file: get("LEXICON_FILE")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from),
             realtime: RealtimeLimits {
                 max_contexts: num(get, "REALTIME_MAX_CONTEXTS", 8, 1)?,
                 max_buffered_bytes: num(get, "REALTIME_MAX_BUFFERED_BYTES", 20_000, 1)?,

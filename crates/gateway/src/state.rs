@@ -30,6 +30,8 @@ pub struct AppState {
     /// Cancelled when the shutdown grace period is over: streams still running end.
     pub shutdown_deadline: CancellationToken,
     pub local_addr: SocketAddr,
+    /// The operator's pronunciation lexicon (`LEXICON_FILE`), reloaded when it changes.
+    pub lexicon: Option<tts_normalize::LexiconFile>,
 }
 
 impl AppState {

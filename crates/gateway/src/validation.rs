@@ -5,6 +5,7 @@
 //! deserializer, because serde stops at the first error and cannot name every field.
 
 use crate::error::FieldError;
+use crate::pipeline::{TextOptions, TextType};
 use serde_json::{Map, Value};
 use tts_core::AudioFormat;
 
@@ -22,6 +23,8 @@ pub struct CreateSession {
     pub pitch: Option<f32>,
     /// Ask for `timestamps` frames (word timings) on the stream.
     pub word_timestamps: bool,
+    /// `normalize`, `text_type`, `lexicon`.
+    pub reading: TextOptions,
 }
 
 /// Upper bound on `sample_rate_hz`, far above any codec's, to keep numbers sane.
@@ -93,6 +96,18 @@ pub fn parse_create(body: &[u8], max_text_chars: usize) -> Result<CreateSession,
     let speed = optional_factor(&obj, "speed", &mut errors);
     let pitch = optional_factor(&obj, "pitch", &mut errors);
     let word_timestamps = optional_bool(&obj, "word_timestamps", &mut errors).unwrap_or(false);
+    let normalize = optional_bool(&obj, "normalize", &mut errors).unwrap_or(true);
+    let text_type = optional_str(&obj, "text_type", &mut errors).and_then(|t| {
+        TextType::parse(&t).or_else(|| {
+            errors.push(FieldError::body(
+                "text_type",
+                "enum",
+                format!("Input should be 'plain', 'ssml' or 'auto' (got {t:?})"),
+            ));
+            None
+        })
+    });
+    let lexicon = lexicon_entries(&obj, &mut errors);
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -107,7 +122,44 @@ pub fn parse_create(body: &[u8], max_text_chars: usize) -> Result<CreateSession,
         speed,
         pitch,
         word_timestamps,
+        reading: TextOptions {
+            normalize,
+            text_type: text_type.unwrap_or_default(),
+            lexicon,
+        },
     })
+}
+
+/// `"lexicon": {"word": "replacement or /ipa/", …}`; absent or null is none.
+fn lexicon_entries(
+    obj: &Map<String, Value>,
+    errors: &mut Vec<FieldError>,
+) -> Vec<(String, String)> {
+    match obj.get("lexicon") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Object(map)) => {
+            let mut out = Vec::with_capacity(map.len());
+            for (from, to) in map {
+                match to {
+                    Value::String(to) => out.push((from.clone(), to.clone())),
+                    _ => errors.push(FieldError::body(
+                        "lexicon",
+                        "string_type",
+                        format!("the entry for {from:?} should be a string"),
+                    )),
+                }
+            }
+            out
+        }
+        Some(_) => {
+            errors.push(FieldError::body(
+                "lexicon",
+                "dict_type",
+                "Input should be an object of word → replacement",
+            ));
+            Vec::new()
+        }
+    }
 }
 
 /// Absent and `null` are both "not given".

@@ -27,6 +27,8 @@ pub enum StreamFailure {
     Encode(#[from] EncodeError),
     #[error("{0}")]
     Store(#[from] StoreError),
+    #[error("{0}")]
+    Unreadable(#[from] super::speakable::Unreadable),
     #[error("the gateway is shutting down")]
     ShuttingDown,
     #[error("the client disconnected")]
@@ -62,6 +64,7 @@ impl StreamFailure {
             },
             StreamFailure::UnknownProvider(_) => (400, close::INTERNAL),
             StreamFailure::SlowClient(_) => (408, close::POLICY),
+            StreamFailure::Unreadable(_) => (400, close::INTERNAL),
             StreamFailure::Encode(_) => (500, close::INTERNAL),
             StreamFailure::Store(_) => (503, close::INTERNAL),
             StreamFailure::ShuttingDown => (503, close::RESTART),

@@ -17,6 +17,7 @@ use super::failure::StreamFailure;
 use super::request::SpeechRequest;
 use super::segmenter::Segment;
 use super::source::Source;
+use super::speakable;
 use crate::metrics::{ApiLabels, ProviderLabels};
 use crate::sessions::RetainedAudio;
 use crate::state::AppState;
@@ -28,6 +29,7 @@ use tokio::sync::{mpsc, OwnedSemaphorePermit};
 use tokio_util::sync::CancellationToken;
 use tts_audio::Transcoder;
 use tts_core::WordMark;
+use tts_normalize::Piece;
 
 /// Audio is fed to the encoder in pieces of at most this long, so frames stay small
 /// and leave early even when an engine hands over a whole sentence at once.
@@ -233,11 +235,15 @@ pub async fn run<F: Framer>(
     };
     // The encoder is made for the rate the engine really produces, known from its first
     // chunk: a remote engine (Coqui) may differ from the rate its voice declared.
-    let mut transcoder: Option<Transcoder> = None;
-    let mut rate = r.native_rate_hz;
-    let mut retained: Vec<i16> = Vec::new();
-    let mut samples: u64 = 0;
-    let mut bytes = Vec::with_capacity(8192);
+    let mut tape = Tape {
+        transcoder: None,
+        rate: r.native_rate_hz,
+        retained: Vec::new(),
+        samples: 0,
+        bytes: Vec::with_capacity(8192),
+        encode: job.encode,
+        retain: job.retain,
+    };
     let incremental = job.text.incremental();
     loop {
         let segment = tokio::select! {
@@ -245,51 +251,57 @@ pub async fn run<F: Framer>(
             s = job.text.next() => s,
         };
         let Some(segment) = segment else { break };
-        if !segment.text.is_empty() {
-            out.worker.acquire(&cancel).await?;
-            let mut source = tokio::select! {
-                _ = cancel.cancelled() => return Err(out.gone()),
-                s = Source::open(&state, r.synthesis(segment.text.clone()), &r.provider) => s?,
-            };
-            // Where this segment starts on the stream's timeline, in engine samples.
-            let segment_start = samples;
-            loop {
-                let chunk = tokio::select! {
-                    _ = cancel.cancelled() => return Err(out.gone()),
-                    c = source.next() => c?,
-                };
-                let Some(chunk) = chunk else { break };
-                if samples > 0 && chunk.sample_rate != rate {
-                    return Err(StreamFailure::Provider {
-                        provider: r.provider.clone(),
-                        error: tts_core::ProviderError::internal(format!(
-                            "engine changed its sample rate mid-stream ({rate} Hz, then {} Hz)",
-                            chunk.sample_rate
-                        )),
-                    });
+        let pieces = if segment.text.is_empty() {
+            Vec::new()
+        } else {
+            speakable::prepare(&state, &r, &segment.text)?
+        };
+        for piece in pieces {
+            match piece {
+                Piece::Text { text, rate: factor } => {
+                    out.worker.acquire(&cancel).await?;
+                    let mut source = tokio::select! {
+                        _ = cancel.cancelled() => return Err(out.gone()),
+                        s = Source::open(&state, r.synthesis_at(text.clone(), factor), &r.provider) => s?,
+                    };
+                    // Where this piece starts on the stream's timeline, in engine samples,
+                    // and where its words were in what the client sent.
+                    let start = tape.samples;
+                    let mut written = WrittenWords::new(&segment, &text);
+                    loop {
+                        let chunk = tokio::select! {
+                            _ = cancel.cancelled() => return Err(out.gone()),
+                            c = source.next() => c?,
+                        };
+                        let Some(chunk) = chunk else { break };
+                        if tape.samples > 0 && chunk.sample_rate != tape.rate {
+                            return Err(StreamFailure::Provider {
+                                provider: r.provider.clone(),
+                                error: tts_core::ProviderError::internal(format!(
+                                    "engine changed its sample rate mid-stream ({} Hz, then {} Hz)",
+                                    tape.rate, chunk.sample_rate
+                                )),
+                            });
+                        }
+                        tape.rate = chunk.sample_rate;
+                        if r.word_timestamps && !chunk.words.is_empty() {
+                            let words = written.timings(&chunk.words, start, tape.rate);
+                            if !words.is_empty() {
+                                out.words(&words).await?;
+                            }
+                        }
+                        tape.push(&state, &r, &chunk.samples, &mut out).await?;
+                    }
+                    if let Some(last) = written.finish() {
+                        out.words(&[last]).await?;
+                    }
                 }
-                rate = chunk.sample_rate;
-                if r.word_timestamps && !chunk.words.is_empty() {
-                    let words = timings(&chunk.words, segment_start, rate, &segment);
-                    out.words(&words).await?;
+                Piece::Break { ms } => {
+                    let silence =
+                        vec![0i16; (u64::from(tape.rate) * u64::from(ms) / 1000) as usize];
+                    tape.push(&state, &r, &silence, &mut out).await?;
                 }
-                samples += chunk.samples.len() as u64;
-                if job.retain {
-                    retained.extend_from_slice(&chunk.samples);
-                }
-                if !job.encode {
-                    continue;
-                }
-                let t = match transcoder.as_mut() {
-                    Some(t) => t,
-                    None => transcoder.insert(new_transcoder(&state, &r, rate)?),
-                };
-                let piece = (rate * PIECE_MS / 1000).max(1) as usize;
-                for part in chunk.samples.chunks(piece) {
-                    bytes.clear();
-                    t.push_samples(part, &mut bytes)?;
-                    out.audio(&bytes).await?;
-                }
+                Piece::Phonemes { .. } | Piece::SentenceEnd | Piece::ParagraphEnd => {}
             }
         }
         if segment.flush {
@@ -300,6 +312,14 @@ pub async fn run<F: Framer>(
             out.worker.release();
         }
     }
+    let Tape {
+        transcoder,
+        rate,
+        mut retained,
+        samples,
+        mut bytes,
+        ..
+    } = tape;
     if job.encode {
         let mut transcoder = match transcoder {
             Some(t) => t,
@@ -335,6 +355,48 @@ pub async fn run<F: Framer>(
     })
 }
 
+/// The stream's audio so far: its encoder (made at the first audio), its rate, and the
+/// PCM kept for `/file`.
+struct Tape {
+    transcoder: Option<Transcoder>,
+    rate: u32,
+    retained: Vec<i16>,
+    samples: u64,
+    bytes: Vec<u8>,
+    encode: bool,
+    retain: bool,
+}
+
+impl Tape {
+    /// Appends engine samples (at `self.rate`) to the stream: kept, encoded, framed.
+    async fn push<F: Framer>(
+        &mut self,
+        state: &AppState,
+        r: &SpeechRequest,
+        samples: &[i16],
+        out: &mut Out<'_, F>,
+    ) -> Result<(), StreamFailure> {
+        self.samples += samples.len() as u64;
+        if self.retain {
+            self.retained.extend_from_slice(samples);
+        }
+        if !self.encode {
+            return Ok(());
+        }
+        let t = match self.transcoder.as_mut() {
+            Some(t) => t,
+            None => self.transcoder.insert(new_transcoder(state, r, self.rate)?),
+        };
+        let piece = (self.rate * PIECE_MS / 1000).max(1) as usize;
+        for part in samples.chunks(piece) {
+            self.bytes.clear();
+            t.push_samples(part, &mut self.bytes)?;
+            out.audio(&self.bytes).await?;
+        }
+        Ok(())
+    }
+}
+
 fn new_transcoder(
     state: &AppState,
     r: &SpeechRequest,
@@ -350,25 +412,73 @@ fn new_transcoder(
     )?)
 }
 
-/// Maps an engine's word marks (samples from the start of its segment's synthesis) onto
-/// the stream's timeline and text.
-fn timings(
-    marks: &[WordMark],
-    segment_start: u64,
-    rate: u32,
-    segment: &Segment,
-) -> Vec<WordTiming> {
-    let ms = |s: u64| (segment_start + s) as f64 * 1000.0 / f64::from(rate.max(1));
-    marks
-        .iter()
-        .map(|m| WordTiming {
-            word: m.word.clone(),
-            start_ms: ms(m.start),
-            end_ms: ms(m.end),
-            text_start: segment.offset + m.text_start,
-            text_end: segment.offset + m.text_end,
-        })
-        .collect()
+/// Where the words an engine speaks for one piece of text were in what the client sent.
+struct WrittenWords {
+    /// Byte offset of the segment in the stream's text.
+    offset: usize,
+    /// Byte ranges of the spoken piece's words.
+    spoken: Vec<std::ops::Range<usize>>,
+    /// For each of them, its range in the segment as written.
+    written: Vec<std::ops::Range<usize>>,
+    segment: String,
+    /// The last timing, held until a mark of another written token (or the end of the
+    /// piece) shows it is complete.
+    pending: Option<WordTiming>,
+}
+
+impl WrittenWords {
+    fn new(segment: &Segment, spoken: &str) -> Self {
+        let written = speakable::align(&segment.text, spoken);
+        let ranges = speakable::words(spoken);
+        Self {
+            offset: segment.offset,
+            spoken: ranges,
+            written,
+            segment: segment.text.clone(),
+            pending: None,
+        }
+    }
+
+    /// The timing held back, at the end of the piece.
+    fn finish(&mut self) -> Option<WordTiming> {
+        self.pending.take()
+    }
+
+    /// The engine's marks (samples from the start of this piece's synthesis) on the
+    /// stream's timeline, each named by the words the client wrote; several spoken
+    /// words for one written token ("$3.50") become one timing.
+    fn timings(&mut self, marks: &[WordMark], piece_start: u64, rate: u32) -> Vec<WordTiming> {
+        let ms = |s: u64| (piece_start + s) as f64 * 1000.0 / f64::from(rate.max(1));
+        let mut out: Vec<WordTiming> = Vec::with_capacity(marks.len());
+        for m in marks {
+            let k = self
+                .spoken
+                .iter()
+                .position(|r| m.text_start < r.end)
+                .unwrap_or(self.spoken.len().saturating_sub(1));
+            let range = self
+                .written
+                .get(k)
+                .cloned()
+                .unwrap_or(0..self.segment.len());
+            let (text_start, text_end) = (self.offset + range.start, self.offset + range.end);
+            if let Some(last) = self.pending.as_mut() {
+                if last.text_start == text_start && last.text_end == text_end {
+                    last.end_ms = ms(m.end);
+                    continue;
+                }
+            }
+            let next = WordTiming {
+                word: self.segment.get(range).unwrap_or(&m.word).to_string(),
+                start_ms: ms(m.start),
+                end_ms: ms(m.end),
+                text_start,
+                text_end,
+            };
+            out.extend(self.pending.replace(next));
+        }
+        out
+    }
 }
 
 /// The stream's worker: taken before synthesis, given back while idle.

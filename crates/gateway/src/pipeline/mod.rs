@@ -12,6 +12,7 @@ mod job;
 pub mod request;
 pub mod segmenter;
 mod source;
+pub mod speakable;
 
 pub use failure::{close, StreamFailure};
 pub use job::{
@@ -20,6 +21,7 @@ pub use job::{
 };
 pub use request::{resolve, SpeechRequest, Unservable, Wanted};
 pub use segmenter::{Segment, Segmenter, SegmenterConfig};
+pub use speakable::{TextOptions, TextType, Unreadable};
 
 use crate::metrics::ApiOutcomeLabels;
 use crate::state::AppState;

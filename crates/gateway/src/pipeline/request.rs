@@ -6,6 +6,7 @@
 //! `speak`) and then call [`resolve`], so a voice, language, format or bitrate is refused
 //! with the same sentence whichever door it came through.
 
+use super::speakable::TextOptions;
 use crate::state::AppState;
 use tts_audio::EncoderOptions;
 use tts_core::{canonicalize_language, language_matches, AudioFormat, SynthesisRequest};
@@ -27,16 +28,23 @@ pub struct SpeechRequest {
     pub pitch: Option<f32>,
     /// Whether the door should deliver word timings (when the engine has them).
     pub word_timestamps: bool,
+    /// How the text is read: normalisation, SSML, lexicon entries.
+    pub reading: TextOptions,
 }
 
 impl SpeechRequest {
-    /// What the engine is asked to say for one segment of text.
-    pub fn synthesis(&self, text: String) -> SynthesisRequest {
+    /// What the engine is asked to say for one piece of text, at `rate` times the
+    /// request's speed (SSML `<prosody rate>`).
+    pub fn synthesis_at(&self, text: String, rate: Option<f32>) -> SynthesisRequest {
+        let speed = match (self.speed, rate) {
+            (s, None) => s,
+            (s, Some(r)) => Some((s.unwrap_or(1.0) * r).clamp(0.25, 4.0)),
+        };
         SynthesisRequest {
             text,
             voice: self.voice.clone(),
             language: self.language.clone(),
-            speed: self.speed,
+            speed,
             pitch: self.pitch,
         }
     }
@@ -55,6 +63,7 @@ pub struct Wanted<'a> {
     pub speed: Option<f32>,
     pub pitch: Option<f32>,
     pub word_timestamps: bool,
+    pub reading: TextOptions,
 }
 
 /// Why a request cannot be served; each door answers it in its own error shape.
@@ -145,5 +154,6 @@ pub fn resolve(state: &AppState, wanted: Wanted<'_>) -> Result<SpeechRequest, Un
         speed: wanted.speed,
         pitch: wanted.pitch,
         word_timestamps: wanted.word_timestamps,
+        reading: wanted.reading,
     })
 }

@@ -2,6 +2,7 @@
 
 mod file;
 mod health;
+mod normalize;
 mod sessions;
 mod ui;
 mod voices;
@@ -27,6 +28,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/metrics", get(health::metrics))
         .route("/v1/voices", get(voices::list))
         .route("/v1/tts/sessions", post(sessions::create))
+        .route("/v1/tts/normalize", post(normalize::normalize))
         .route("/v1/tts/sessions/{id}", get(sessions::show))
         .route("/v1/tts/sessions/{id}/file", get(file::download))
         .route("/v1/tts/stream/{id}", get(doors::session::upgrade))

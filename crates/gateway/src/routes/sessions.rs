@@ -3,6 +3,7 @@
 use crate::client_ip::{public_host, ws_scheme};
 use crate::error::ApiError;
 use crate::guard;
+use crate::pipeline::speakable::prepare;
 use crate::pipeline::{resolve, Api, Wanted};
 use crate::sessions::{unix_now, Session, SessionRequest, Status};
 use crate::state::AppState;
@@ -76,6 +77,7 @@ fn check(state: &AppState, req: CreateSession) -> Result<SessionRequest, ApiErro
             speed: req.speed,
             pitch: req.pitch,
             word_timestamps: req.word_timestamps,
+            reading: req.reading,
         },
     )
     .map_err(|e| ApiError::BadRequest(e.message))?;
@@ -84,6 +86,8 @@ fn check(state: &AppState, req: CreateSession) -> Result<SessionRequest, ApiErro
             "text is empty after trimming whitespace".into(),
         ));
     }
+    // Malformed SSML or a bad lexicon entry is refused now, not mid-stream.
+    prepare(state, &speech, &req.text).map_err(|e| ApiError::BadRequest(e.0))?;
     Ok(SessionRequest {
         provider: speech.provider,
         voice: speech.voice,
@@ -96,6 +100,7 @@ fn check(state: &AppState, req: CreateSession) -> Result<SessionRequest, ApiErro
         speed: speech.speed,
         pitch: speech.pitch,
         word_timestamps: speech.word_timestamps,
+        reading: speech.reading,
     })
 }
 

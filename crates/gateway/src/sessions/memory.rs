@@ -237,6 +237,7 @@ mod tests {
                 speed: None,
                 pitch: None,
                 word_timestamps: false,
+                reading: Default::default(),
             },
             status: Status::Pending,
             error: None,

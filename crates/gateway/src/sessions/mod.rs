@@ -35,6 +35,9 @@ pub struct SessionRequest {
     /// Sessions stored by a build without timestamps read as `false`.
     #[serde(default)]
     pub word_timestamps: bool,
+    /// Normalisation, SSML, lexicon entries (default for older stored sessions).
+    #[serde(default)]
+    pub reading: crate::pipeline::TextOptions,
 }
 
 impl SessionRequest {
@@ -57,6 +60,7 @@ impl SessionRequest {
             speed: self.speed,
             pitch: self.pitch,
             word_timestamps: self.word_timestamps,
+            reading: self.reading.clone(),
         }
     }
 }

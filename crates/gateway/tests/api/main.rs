@@ -8,6 +8,7 @@ mod formats;
 mod helpers;
 mod http;
 mod rate_limit;
+mod reading;
 mod realtime;
 mod resilience;
 mod stream;

@@ -8,6 +8,7 @@
 use super::error::OpenAiError;
 use super::wire::{self, StreamFormat, OPENAI_MODELS};
 use crate::guard;
+use crate::pipeline::speakable::prepare;
 use crate::pipeline::{
     self, first_audio, resolve, Api, Framed, Framer, Job, Produced, StreamFailure, Text, Wanted,
 };
@@ -82,8 +83,11 @@ pub async fn speech(
             speed,
             pitch: None,
             word_timestamps: false,
+            reading: Default::default(),
         },
     )?;
+    // Malformed SSML is refused now, with its position, not mid-body.
+    prepare(&state, &request, &req.input).map_err(|e| OpenAiError::invalid(Some("input"), e.0))?;
     let job = Job {
         request: Arc::new(request),
         text: Text::Whole(req.input),

@@ -292,6 +292,7 @@ impl Connection {
                 speed: settings.speed,
                 pitch: settings.pitch,
                 word_timestamps: settings.word_timestamps.unwrap_or(false),
+                reading: settings.reading()?,
             },
         )
         .map_err(|u| (400, u.message))?;

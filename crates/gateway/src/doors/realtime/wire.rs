@@ -4,7 +4,7 @@
 //! Server → client: `audio`, `timestamps`, `flushed`, `done`, `cancelled`, `error`.
 
 use crate::doors::context::ContextWire;
-use crate::pipeline::WordTiming;
+use crate::pipeline::{TextOptions, TextType, WordTiming};
 use axum::extract::ws::Message;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
@@ -49,9 +49,38 @@ pub struct Settings {
     pub pitch: Option<f32>,
     pub word_timestamps: Option<bool>,
     pub max_buffer_delay_ms: Option<u64>,
+    /// `false` turns text normalisation off for the context.
+    pub normalize: Option<bool>,
+    /// `plain`, `ssml` or `auto` (the default: SSML when a segment starts with `<speak>`).
+    pub text_type: Option<String>,
+    /// Pronunciations for this context: `{"word": "replacement or /ipa/"}`.
+    pub lexicon: Option<std::collections::BTreeMap<String, String>>,
 }
 
 impl Settings {
+    /// The context's reading options; `Err` names a bad `text_type`.
+    pub fn reading(&self) -> Result<TextOptions, (u16, String)> {
+        let text_type = match self.text_type.as_deref() {
+            None => TextType::Auto,
+            Some(t) => TextType::parse(t).ok_or_else(|| {
+                (
+                    400,
+                    format!("text_type must be plain, ssml or auto (got {t:?})"),
+                )
+            })?,
+        };
+        Ok(TextOptions {
+            normalize: self.normalize.unwrap_or(true),
+            text_type,
+            lexicon: self
+                .lexicon
+                .iter()
+                .flatten()
+                .map(|(a, b)| (a.clone(), b.clone()))
+                .collect(),
+        })
+    }
+
     /// Returns true if and only if no setting is given.
     pub fn is_empty(&self) -> bool {
         *self == Settings::default()
