@@ -267,7 +267,9 @@ pub async fn run<F: Framer>(
                     // Where this piece starts on the stream's timeline, in engine samples,
                     // and where its words were in what the client sent.
                     let start = tape.samples;
-                    let mut written = WrittenWords::new(&segment, &text);
+                    let mut written = r
+                        .word_timestamps
+                        .then(|| WrittenWords::new(&segment, &text));
                     loop {
                         let chunk = tokio::select! {
                             _ = cancel.cancelled() => return Err(out.gone()),
@@ -284,7 +286,7 @@ pub async fn run<F: Framer>(
                             });
                         }
                         tape.rate = chunk.sample_rate;
-                        if r.word_timestamps && !chunk.words.is_empty() {
+                        if let Some(written) = written.as_mut().filter(|_| !chunk.words.is_empty()) {
                             let words = written.timings(&chunk.words, start, tape.rate);
                             if !words.is_empty() {
                                 out.words(&words).await?;
@@ -292,7 +294,7 @@ pub async fn run<F: Framer>(
                         }
                         tape.push(&state, &r, &chunk.samples, &mut out).await?;
                     }
-                    if let Some(last) = written.finish() {
+                    if let Some(last) = written.as_mut().and_then(WrittenWords::finish) {
                         out.words(&[last]).await?;
                     }
                 }
