@@ -35,7 +35,10 @@ pub fn record_outcome<T>(state: &AppState, api: Api, outcome: &Result<T, StreamF
         Err(
             StreamFailure::QueueFull | StreamFailure::CircuitOpen(_) | StreamFailure::ShuttingDown,
         ) => "refused",
-        Err(_) => "failed",
+        Err(failure) => {
+            tracing::info!(api = api.name(), %failure, "stream failed");
+            "failed"
+        }
     };
     state
         .metrics
