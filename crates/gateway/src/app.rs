@@ -9,6 +9,7 @@ use crate::rate_limit::{MemoryRateCounter, RateCounter, RateLimiter};
 use crate::routes;
 use crate::sessions::{MemoryStore, SessionStore};
 use crate::state::{AppState, Catalog};
+use axum::serve::ListenerExt;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -132,7 +133,14 @@ impl Application {
         let service = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service)
+        // Realtime frames are small and latency-bound (a `cancelled` must not wait for
+        // the client's delayed ACK): no Nagle on any connection.
+        let listener = self.listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "could not set TCP_NODELAY");
+            }
+        });
+        axum::serve(listener, service)
             .with_graceful_shutdown(shutdown)
             .await?;
         sweeper.abort();

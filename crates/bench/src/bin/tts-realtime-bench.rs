@@ -98,7 +98,8 @@ fn tokens(text: &str) -> Vec<String> {
 }
 
 async fn connect(url: &str) -> Ws {
-    tokio_tungstenite::connect_async(url)
+    // No Nagle: a cancel must not wait for the server's delayed ACK.
+    tokio_tungstenite::connect_async_with_config(url, None, true)
         .await
         .expect("the gateway's realtime socket answers")
         .0

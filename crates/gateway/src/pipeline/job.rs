@@ -286,7 +286,8 @@ pub async fn run<F: Framer>(
                             });
                         }
                         tape.rate = chunk.sample_rate;
-                        if let Some(written) = written.as_mut().filter(|_| !chunk.words.is_empty()) {
+                        if let Some(written) = written.as_mut().filter(|_| !chunk.words.is_empty())
+                        {
                             let words = written.timings(&chunk.words, start, tape.rate);
                             if !words.is_empty() {
                                 out.words(&words).await?;
