@@ -10,8 +10,9 @@ mod voices;
 use crate::doors;
 use crate::state::AppState;
 use axum::extract::DefaultBodyLimit;
+use axum::http::Uri;
 use axum::http::{HeaderName, HeaderValue, Method, Request};
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use axum::Router;
 use std::sync::Arc;
 use std::time::Duration;
@@ -35,6 +36,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/tts/realtime", get(doors::realtime::upgrade))
         .route("/v1/audio/speech", post(doors::openai::speech))
         .route("/v1/models", get(doors::openai::models))
+        // Under /v1/ a typo is an API error, not the web UI's index.html.
+        .route("/v1/{*rest}", any(unknown_endpoint))
         .layer(DefaultBodyLimit::max(state.settings.max_body_bytes))
         .with_state(Arc::clone(&state));
     let app = ui::mount(api, &state.settings);
@@ -51,6 +54,13 @@ pub fn router(state: Arc<AppState>) -> Router {
             }),
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+async fn unknown_endpoint(method: axum::http::Method, uri: Uri) -> crate::error::ApiError {
+    crate::error::ApiError::NotFound(format!(
+        "no endpoint {method} {}; the API's endpoints are listed in the README (GET /v1/voices, POST /v1/tts/sessions, …)",
+        uri.path()
+    ))
 }
 
 fn cors(origins: &[String]) -> CorsLayer {

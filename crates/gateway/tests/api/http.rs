@@ -207,3 +207,21 @@ async fn requests_carry_a_request_id() {
     let resp = app.get("/healthz").await;
     assert!(resp.headers().get("x-request-id").is_some());
 }
+
+#[tokio::test]
+async fn an_unknown_api_path_is_a_404_in_the_api_shape_not_the_web_ui() {
+    let app = spawn_app().await;
+    for path in ["/v1/typo", "/v1/tts/nothing/here"] {
+        let resp = app.get(path).await;
+        assert_eq!(resp.status(), 404, "{path}");
+        let v: serde_json::Value = resp.json().await.unwrap();
+        assert!(v["detail"].as_str().unwrap().contains(path), "{v}");
+    }
+    let ws = format!("ws://127.0.0.1:{}/v1/nope", app.state.local_addr.port());
+    match tokio_tungstenite::connect_async(ws).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(r)) => assert_eq!(r.status(), 404),
+        other => panic!("a WebSocket to an unknown path must fail with 404: {other:?}"),
+    }
+    // The existing endpoints are untouched.
+    assert_eq!(app.get("/v1/voices").await.status(), 200);
+}
