@@ -3,8 +3,13 @@
 //!
 //! It walks the chunk list (skipping `LIST`, `fact` and any other chunk before `data`),
 //! reads `fmt ` (PCM 8/16/24/32-bit or IEEE float 32-bit, plain or EXTENSIBLE), and
-//! converts `data` frames, averaging channels to mono. A `data` size of 0 or 0xFFFFFFFF
-//! (written by servers that stream before they know the length) means "until the end".
+//! converts `data` frames, averaging channels to mono. A `data` size of 0, 0xFFFFFFFF or
+//! 0x7FFFF000 (the placeholders that servers, `ffmpeg` and `sox` write when they stream
+//! to a pipe before they know the length) means "until the end of the body".
+
+/// `data` sizes that mean "unknown, read to the end": what writers put in the header
+/// when they stream to a pipe.
+const STREAMING_SIZES: [u64; 3] = [0, 0x7FFF_F000, 0xFFFF_FFFF];
 
 /// The format of the audio in `data`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -115,7 +120,7 @@ impl WavStream {
                                 return Err(WavError::Malformed("data chunk before fmt".into()));
                             }
                             self.buf.drain(..8);
-                            let known = size != 0 && size != u64::from(u32::MAX);
+                            let known = !STREAMING_SIZES.contains(&size);
                             self.state = State::Data(known.then_some(size));
                         }
                         b"fmt " => {
@@ -307,6 +312,24 @@ mod tests {
 
     fn pcm16(samples: &[i16]) -> Vec<u8> {
         samples.iter().flat_map(|s| s.to_le_bytes()).collect()
+    }
+
+    #[test]
+    fn a_streaming_placeholder_size_reads_to_the_end_of_the_body() {
+        let samples = [5i16, -5, 300, -300, 7];
+        for placeholder in STREAMING_SIZES {
+            let mut file = wav(1, 1, 16, 16000, &pcm16(&samples));
+            let at = file.len() - samples.len() * 2 - 4;
+            file[at..at + 4].copy_from_slice(&(placeholder as u32).to_le_bytes());
+            file[4..8].copy_from_slice(&(placeholder as u32).to_le_bytes());
+            let mut p = WavStream::new();
+            let mut out = Vec::new();
+            for piece in file.chunks(3) {
+                out.extend(p.push(piece).unwrap());
+            }
+            assert_eq!(out, samples, "data size {placeholder:#x}");
+            p.finish().unwrap();
+        }
     }
 
     #[test]
