@@ -52,7 +52,12 @@ pub(super) fn read(toks: &[Token<'_>], i: usize) -> Option<Reading> {
             ));
         }
     }
-    read_core(core, year_context).map(|w| Reading::new(w, 1))
+    // "Version v2.1.0" says "version" once.
+    let after_version = prev(toks, i).is_some_and(|p| p.core.eq_ignore_ascii_case("version"));
+    read_core(core, year_context).map(|w| match w.strip_prefix("version ") {
+        Some(rest) if after_version => Reading::new(rest.to_string(), 1),
+        _ => Reading::new(w, 1),
+    })
 }
 
 /// Reads one token's core; `year_context` makes a lone four-digit number a year.

@@ -196,6 +196,10 @@ fn ranges_fractions_versions() {
         ("2/3", "two thirds"),
         ("5/8", "five eighths"),
         ("v2.1.0", "version two point one point zero"),
+        (
+            "Version v2.1.0 shipped",
+            "Version two point one point zero shipped",
+        ),
         ("v3", "version three"),
         ("v3.12", "version three point twelve"),
         ("2.1.0", "two point one point zero"),
