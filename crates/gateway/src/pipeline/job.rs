@@ -198,7 +198,8 @@ pub type Spawned<T> = (
 );
 
 /// Spawns `job` on the gateway's stream tracker; its frames arrive on the returned
-/// receiver (bounded by `STREAM_BUFFER_FRAMES`), its outcome from the handle.
+/// receiver (bounded by `buffer`), its outcome from the handle. The outcome is also
+/// counted under the job's door (`tts_api_streams_total`).
 pub fn spawn<F: Framer>(
     state: &Arc<AppState>,
     job: Job<F>,
@@ -206,7 +207,12 @@ pub fn spawn<F: Framer>(
     buffer: usize,
 ) -> Spawned<F::Frame> {
     let (tx, rx) = mpsc::channel(buffer.max(1));
-    let handle = state.streams.spawn(run(Arc::clone(state), job, tx, cancel));
+    let (api, st) = (job.api, Arc::clone(state));
+    let handle = state.streams.spawn(async move {
+        let outcome = run(Arc::clone(&st), job, tx, cancel).await;
+        super::record_outcome(&st, api, &outcome);
+        outcome
+    });
     (rx, handle)
 }
 

@@ -225,3 +225,40 @@ async fn an_unknown_api_path_is_a_404_in_the_api_shape_not_the_web_ui() {
     // The existing endpoints are untouched.
     assert_eq!(app.get("/v1/voices").await.status(), 200);
 }
+
+#[tokio::test]
+async fn every_door_counts_its_streams_and_first_audio_under_its_api_label() {
+    let app = spawn_app().await;
+    let (id, _) = app.create(&body("Hi", "pcm16", 16_000)).await;
+    assert!(app.stream(&id).await.is_eos());
+    let (never_streamed, _) = app.create(&body("Yo", "wav", 16_000)).await;
+    let file = app
+        .get(&format!("/v1/tts/sessions/{never_streamed}/file"))
+        .await;
+    assert_eq!(file.status(), 200);
+    let speech = app
+        .client
+        .post(app.url("/v1/audio/speech"))
+        .json(
+            &serde_json::json!({"model": "mock_tone", "input": "Hey", "voice": "alloy",
+                                  "response_format": "pcm"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(speech.status(), 200);
+    assert!(!speech.bytes().await.unwrap().is_empty());
+    for api in ["session", "file", "openai"] {
+        let labels = [("api", api), ("outcome", "completed")];
+        app.eventually(&format!("{api} counted"), || async {
+            app.metric("tts_api_streams_total", &labels).await == 1.0
+        })
+        .await;
+    }
+    for api in ["session", "openai"] {
+        let count = app
+            .metric("tts_api_time_to_first_audio_seconds_count", &[("api", api)])
+            .await;
+        assert_eq!(count, 1.0, "{api}");
+    }
+}
