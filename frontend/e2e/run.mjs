@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
 import { agentTests } from './agent.mjs';
+import { panelTests } from './panels.mjs';
 import { startGateway } from './gateway.mjs';
 
 const FRONTEND = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -502,13 +503,16 @@ test('the layout fits a 380 px wide screen', async () => {
   await page.close();
 });
 
-agentTests({
+// What the tests in the other files are given.
+const helpers = {
   test,
   assert,
   skip,
   assertNoErrorShown,
   openPage: () => openPage(context, main.base, pageErrors),
   voices: () => voices,
+  base: () => main.base,
+  repo: () => REPO,
   shotPath: (name) => {
     mkdirSync(SHOTS, { recursive: true });
     return join(SHOTS, name);
@@ -517,7 +521,9 @@ agentTests({
     mkdirSync(SHOTS, { recursive: true });
     await page.locator('[data-testid="agent-panel"]').screenshot({ path: join(SHOTS, name) });
   },
-});
+};
+panelTests(helpers);
+agentTests(helpers);
 
 test('no uncaught errors in the page', async () => {
   assert(pageErrors.length === 0, pageErrors.join('\n'));
