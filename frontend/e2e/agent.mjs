@@ -117,6 +117,7 @@ export function agentTests(h) {
     h.assert(p.socketsOpened === 1, `${p.socketsOpened} sockets were opened`);
     h.assert(p.turns[0].phase === 'cancelled' && p.turns[1].contextId !== p.turns[0].contextId, 'the second turn did not get a new context');
     await page.waitForTimeout(800);
+    await page.click('details.turns summary');
     await h.screenshotAgent(page, 'agent-barge-in-3-next-turn.png');
     await page.click('[data-testid="barge-in"]');
     await h.assertNoErrorShown(page);

@@ -47,10 +47,8 @@ export function panelTests(h) {
     h.assert(python.includes(`base_url="${h.base()}/v1"`), `OpenAI snippet: ${python}`);
     await page.locator('details.curl').screenshot({ path: h.shotPath('code-snippets.png') });
     await page.close();
-    const venv = resolve(h.repo(), process.env.SDK_PYTHON ?? '.local/sdk-venv/bin/python');
-    const fallback = '/work/main/.local/sdk-venv/bin/python';
-    const pythonBin = existsSync(venv) ? venv : existsSync(fallback) ? fallback : null;
-    if (!pythonBin) h.skip('no Python with the openai package (SDK_PYTHON)');
+    const pythonBin = resolve(h.repo(), process.env.SDK_PYTHON ?? '.local/sdk-venv/bin/python');
+    if (!existsSync(pythonBin)) h.skip(`no Python with the openai package at ${pythonBin} (SDK_PYTHON)`);
     const dir = mkdtempSync(join(tmpdir(), 'tts-snippet-'));
     try {
       await promisify(execFile)(pythonBin, ['-c', python], { cwd: dir, timeout: 30_000 });

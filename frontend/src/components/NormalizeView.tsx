@@ -36,7 +36,7 @@ export function NormalizeView({ text, voice }: { text: string; voice: string | u
     <details className="normalized" open>
       <summary>What the gateway will say</summary>
       <div aria-live="polite" data-testid="normalized" data-status={state.status}>
-        {state.status === 'idle' && <p className="hint">Type some text to see how it will be read.</p>}
+        {state.status === 'idle' && <p className="hint">{text.trim() ? 'Reading…' : 'Type some text to see how it will be read.'}</p>}
         {state.status === 'loading' && <p className="hint">Reading…</p>}
         {state.status === 'error' && <p className="field-error">Could not normalise the text. {state.message}</p>}
         {state.status === 'ok' && (
