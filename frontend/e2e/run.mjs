@@ -4,7 +4,8 @@
 //   npm run e2e
 //
 // Environment: TTS_GATEWAY_BIN (default ../target/release/tts-gateway), CHROMIUM_PATH
-// (default /usr/bin/chromium), E2E_SCREENSHOTS (default ../docs/screenshots).
+// (default /usr/bin/chromium), E2E_SCREENSHOTS (default ../docs/screenshots), E2E_ONLY (a
+// regular expression: run only the tests whose names match).
 // Prints one line per test and closes with "N passed, N failed"; exits non-zero on failure.
 
 import { execFile } from 'node:child_process';
@@ -14,6 +15,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
+import { agentTests } from './agent.mjs';
+import { panelTests } from './panels.mjs';
 import { startGateway } from './gateway.mjs';
 
 const FRONTEND = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -500,6 +503,28 @@ test('the layout fits a 380 px wide screen', async () => {
   await page.close();
 });
 
+// What the tests in the other files are given.
+const helpers = {
+  test,
+  assert,
+  skip,
+  assertNoErrorShown,
+  openPage: () => openPage(context, main.base, pageErrors),
+  voices: () => voices,
+  base: () => main.base,
+  repo: () => REPO,
+  shotPath: (name) => {
+    mkdirSync(SHOTS, { recursive: true });
+    return join(SHOTS, name);
+  },
+  screenshotAgent: async (page, name) => {
+    mkdirSync(SHOTS, { recursive: true });
+    await page.locator('[data-testid="agent-panel"]').screenshot({ path: join(SHOTS, name) });
+  },
+};
+panelTests(helpers);
+agentTests(helpers);
+
 test('no uncaught errors in the page', async () => {
   assert(pageErrors.length === 0, pageErrors.join('\n'));
 });
@@ -529,7 +554,9 @@ async function main_() {
       args: CHROMIUM_ARGS,
       acceptDownloads: true,
     });
+    const only = process.env.E2E_ONLY ? new RegExp(process.env.E2E_ONLY) : null;
     for (const t of tests) {
+      if (only && !only.test(t.name)) continue;
       const started = Date.now();
       try {
         await withTimeout(t.fn(), TEST_TIMEOUT_MS, t.name);

@@ -3,7 +3,7 @@
 
 import { apiUrl } from './config';
 import { detailText, parseRetryAfter, type Failure } from './errors';
-import type { CreatedSession, SessionRequest, Voice } from './types';
+import type { CreatedSession, Normalized, SessionRequest, Voice } from './types';
 
 export type Result<T> = { ok: true; value: T } | { ok: false; failure: Failure };
 
@@ -62,6 +62,18 @@ export async function createSession(body: SessionRequest, signal?: AbortSignal):
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify(body),
+      signal: signal ?? null,
+    }),
+  );
+}
+
+/** `POST /v1/tts/normalize`: what the gateway will say for `text` (in the voice's language). */
+export async function normalize(text: string, voice: string | undefined, signal?: AbortSignal): Promise<Result<Normalized>> {
+  return json<Normalized>(
+    await request('/v1/tts/normalize', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(voice ? { text, voice } : { text }),
       signal: signal ?? null,
     }),
   );

@@ -30,6 +30,17 @@ export interface CreatedSession {
   ws_url: string;
 }
 
+/** Answer of `POST /v1/tts/normalize`. */
+export interface Normalized {
+  /** The text as it will be spoken. */
+  text: string;
+  /** The parts the engine is given, in order (`type` "text" for speech). */
+  pieces: { type: string; text?: string }[];
+  /** How the text is cut for synthesis. */
+  segments: string[];
+  language: string;
+}
+
 /** A server → client WebSocket frame, after parsing. */
 export type StreamFrame =
   | { type: 'audio'; seq: number; data: string }

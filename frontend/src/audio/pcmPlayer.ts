@@ -16,13 +16,20 @@ export class PcmPlayer implements StreamPlayer {
   private failed = false;
   private ended = false;
 
-  constructor(format: string, sampleRate: number, ctx: AudioContext, maxPendingSeconds: number, private readonly events: PlayerEvents) {
+  constructor(
+    format: string,
+    sampleRate: number,
+    ctx: AudioContext,
+    maxPendingSeconds: number,
+    private readonly events: PlayerEvents,
+    destination?: AudioNode,
+  ) {
     this.decoder = createSampleDecoder(format, sampleRate);
     this.bufferLimitSeconds = Number.isFinite(maxPendingSeconds) ? maxPendingSeconds : null;
     const what = format === 'pcm16' ? 'PCM' : format === 'wav' ? 'PCM from WAV' : `${format} decoded in JS`;
     const limit = Number.isFinite(maxPendingSeconds) ? `${maxPendingSeconds} s buffer limit` : 'no buffer limit';
     this.method = `Web Audio, live ${what}, ${DEFAULT_MAX_LEAD_SECONDS} s scheduled ahead, ${limit}`;
-    this.scheduler = playerScheduler(ctx, { maxLeadSeconds: DEFAULT_MAX_LEAD_SECONDS, maxPendingSeconds }, events);
+    this.scheduler = playerScheduler(ctx, { maxLeadSeconds: DEFAULT_MAX_LEAD_SECONDS, maxPendingSeconds }, events, destination);
   }
 
   push(bytes: Uint8Array): void {

@@ -48,10 +48,11 @@ export class WebAudioScheduler {
     private readonly ctx: BaseAudioContext,
     limits: SchedulerLimits,
     private readonly events: SchedulerEvents,
+    destination: AudioNode = ctx.destination,
   ) {
     this.buffer = new JitterBuffer(limits.maxLeadSeconds ?? DEFAULT_MAX_LEAD_SECONDS, limits.maxPendingSeconds ?? DEFAULT_MAX_PENDING_SECONDS);
     this.out = ctx.createGain();
-    this.out.connect(ctx.destination);
+    this.out.connect(destination);
   }
 
   /** Queues a block; false if it was dropped because the pending bound is full. */
@@ -149,18 +150,24 @@ export class WebAudioScheduler {
 /**
  * The scheduler a player plays through, its events wired to the player's: 'playing' at the
  * first audio, 'ended' once drained, a buffer Web Audio refuses counted as a playback drop.
- * Announces 'buffering' straight away.
+ * Announces 'buffering' straight away. Plays into `destination` (the speakers unless given).
  */
 export function playerScheduler(
   ctx: AudioContext,
   limits: SchedulerLimits,
   events: PlayerEvents,
+  destination?: AudioNode,
 ): WebAudioScheduler {
-  const scheduler = new WebAudioScheduler(ctx, limits, {
-    onStarted: () => events.onState('playing'),
-    onDrained: () => events.onState('ended'),
-    onRefused: () => events.onDrop(1, 'refused'),
-  });
+  const scheduler = new WebAudioScheduler(
+    ctx,
+    limits,
+    {
+      onStarted: () => events.onState('playing'),
+      onDrained: () => events.onState('ended'),
+      onRefused: () => events.onDrop(1, 'refused'),
+    },
+    destination,
+  );
   events.onState('buffering');
   return scheduler;
 }

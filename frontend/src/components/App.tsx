@@ -1,7 +1,9 @@
 // The page: the single-session panel and the stress panel side by side (stacked on narrow
-// screens). The form's state lives here because the stress panel runs the same request.
+// screens), and agent mode across the page below them. The form's state lives here because
+// the stress panel runs the same request.
 
 import { useEffect, useMemo, useState } from 'react';
+import { AgentPanel } from './AgentPanel';
 import { buildRequest, INITIAL_FORM, withVoice, type FormState } from '../session/form';
 import { useVoices } from './hooks';
 import { SessionPanel } from './SessionPanel';
@@ -44,6 +46,7 @@ export function App() {
           built={built}
         />
         <StressPanel request={built.ok ? built.request : null} />
+        <AgentPanel voices={voices} preferredVoice={voice} />
       </main>
     </>
   );

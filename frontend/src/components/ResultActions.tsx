@@ -1,9 +1,9 @@
-// Download the received audio (as it came, plus a WAV where the format has no header) and
-// the curl command that makes the same request.
+// Download the received audio (as it came, plus a WAV where the format has no header), and
+// the same request as code: curl, the OpenAI SDK, the realtime socket, Pipecat, LiveKit.
 
-import { useMemo, useState } from 'react';
+import { useMemo, useState, type KeyboardEvent } from 'react';
 import { apiBase } from '../api/config';
-import { buildCurl } from '../api/curl';
+import { buildSnippets } from '../api/snippets';
 import type { SessionRequest } from '../api/types';
 import { downloadFiles } from '../audio/download';
 import type { SessionRun, SessionSnapshot } from '../session/sessionRun';
@@ -46,31 +46,59 @@ export function ResultActions({ run, snap, request }: Props) {
           ))}
         </div>
       )}
-      {request && <CurlCommand request={request} />}
+      {request && <CodeSnippets request={request} />}
     </div>
   );
 }
 
-function CurlCommand({ request }: { request: SessionRequest }) {
+function CodeSnippets({ request }: { request: SessionRequest }) {
   const [copied, setCopied] = useState<'idle' | 'ok' | 'failed'>('idle');
-  const command = buildCurl(apiBase || window.location.origin, request);
+  const [chosen, setChosen] = useState('curl');
+  const snippets = buildSnippets(apiBase || window.location.origin, request);
+  const current = snippets.find((s) => s.id === chosen) ?? snippets[0]!;
   const copy = async () => {
     try {
-      await navigator.clipboard.writeText(command);
+      await navigator.clipboard.writeText(current.code);
       setCopied('ok');
     } catch {
       setCopied('failed');
     }
     setTimeout(() => setCopied('idle'), 2500);
   };
+  // Arrow keys move between the tabs (the WAI-ARIA tabs pattern).
+  const onKey = (e: KeyboardEvent<HTMLDivElement>) => {
+    const step = e.key === 'ArrowRight' ? 1 : e.key === 'ArrowLeft' ? -1 : 0;
+    if (!step) return;
+    e.preventDefault();
+    const i = (snippets.indexOf(current) + step + snippets.length) % snippets.length;
+    const next = snippets[i]!;
+    setChosen(next.id);
+    document.getElementById(`snippet-tab-${next.id}`)?.focus();
+  };
   return (
     <details className="curl">
-      <summary>The same request with curl</summary>
-      <pre tabIndex={0} aria-label="curl command" data-testid="curl-command">
-        <code>{command}</code>
+      <summary>Use it from your code</summary>
+      <div role="tablist" aria-label="Code for the same request" className="tabs" onKeyDown={onKey}>
+        {snippets.map((s) => (
+          <button
+            key={s.id}
+            id={`snippet-tab-${s.id}`}
+            type="button"
+            role="tab"
+            aria-selected={s.id === current.id}
+            aria-controls="snippet-panel"
+            tabIndex={s.id === current.id ? 0 : -1}
+            onClick={() => setChosen(s.id)}
+          >
+            {s.label}
+          </button>
+        ))}
+      </div>
+      <pre id="snippet-panel" role="tabpanel" aria-labelledby={`snippet-tab-${current.id}`} tabIndex={0} data-testid={current.id === 'curl' ? 'curl-command' : `snippet-${current.id}`}>
+        <code>{current.code}</code>
       </pre>
       <button type="button" onClick={() => void copy()}>
-        Copy command
+        Copy
       </button>
       <span role="status" className="copy-status">
         {copied === 'ok' ? 'Copied.' : copied === 'failed' ? 'Copying is not allowed here; select the text instead.' : ''}

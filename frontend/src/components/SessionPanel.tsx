@@ -4,6 +4,7 @@ import { useEffect, useState, type Dispatch, type FormEvent, type SetStateAction
 import type { Voice } from '../api/types';
 import { bufferLimitSeconds, type Built, type FormState } from '../session/form';
 import { IDLE, SessionRun } from '../session/sessionRun';
+import { NormalizeView } from './NormalizeView';
 import type { VoicesState } from './hooks';
 import { useStore } from './hooks';
 import { ResultActions } from './ResultActions';
@@ -67,6 +68,7 @@ export function SessionPanel({ voicesState, reloadVoices, voices, voice, form, s
         busy={busy}
         canStop={busy || sounding}
       />
+      <NormalizeView text={form.text} voice={form.voiceId || undefined} />
       <SessionStatus snap={snap} />
       {run && <Waveform peaks={run.peaks} version={snap.waveformVersion} position={snap.position} />}
       <ResultActions run={run} snap={snap} request={built.ok ? built.request : null} />

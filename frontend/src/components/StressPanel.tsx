@@ -1,10 +1,14 @@
-// The stress panel: N synthetic sessions of the request above, at most M at once; counts,
-// failures by cause, and the gateway's own figures polled from /metrics while it runs.
+// The stress panel: N synthetic sessions of the request above (or N contexts on one
+// realtime socket, a share of them cancelled at their first audio), at most M at once;
+// counts, failures by cause, cancel latency, and the gateway's own figures polled from
+// /metrics while it runs.
 
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { MetricsPoller, type PollerState } from '../api/metricsPoller';
 import type { SessionRequest } from '../api/types';
+import { RealtimeStress } from '../stress/realtimeStress';
 import { STRESS_LIMITS, StressRun, type StressSnapshot } from '../stress/stressRun';
+import { runStressSession } from '../stress/stressSession';
 import { emptyStats, percentile } from '../stress/stats';
 import { BackendMetrics } from './BackendMetrics';
 import { FailureHistogram } from './FailureHistogram';
@@ -27,6 +31,8 @@ function clampInt(value: string, lo: number, hi: number): number | null {
 export function StressPanel({ request }: { request: SessionRequest | null }) {
   const [total, setTotal] = useState('20');
   const [concurrency, setConcurrency] = useState('5');
+  const [kind, setKind] = useState<'sessions' | 'realtime'>('sessions');
+  const [cancelShare, setCancelShare] = useState('50');
   const [run, setRun] = useState<StressRun | null>(null);
   const poller = useMemo(() => new MetricsPoller(POLL_MS), []);
   const snap = useStore(run, IDLE);
@@ -45,7 +51,14 @@ export function StressPanel({ request }: { request: SessionRequest | null }) {
   const start = (e: FormEvent) => {
     e.preventDefault();
     if (!request || totalN === null || concN === null || running) return;
-    const next = new StressRun(request, totalN, concN);
+    let next: StressRun;
+    if (kind === 'realtime') {
+      const settings = { voice: request.voice, provider: request.provider, format: request.target_format, sample_rate_hz: request.sample_rate_hz, word_timestamps: false, max_buffer_delay_ms: 300 };
+      const rt = new RealtimeStress(settings, request.text, Number(cancelShare));
+      next = new StressRun((i, signal) => rt.run(i, signal), totalN, concN, () => rt.close());
+    } else {
+      next = new StressRun((_i, signal) => runStressSession(request, signal), totalN, concN);
+    }
     setRun(next);
     poller.pollFor(3600);
     void next.start().then(() => {
@@ -57,6 +70,7 @@ export function StressPanel({ request }: { request: SessionRequest | null }) {
   const s = snap.stats;
   const p50 = percentile(s.firstChunkMs, 50);
   const p95 = percentile(s.firstChunkMs, 95);
+  const realtime = s.cancelMs.length > 0 || (kind === 'realtime' && snap.phase === 'idle');
   const summary =
     snap.phase === 'idle'
       ? 'No stress run yet.'
@@ -68,7 +82,24 @@ export function StressPanel({ request }: { request: SessionRequest | null }) {
       <h2 id="stress-heading">Stress test</h2>
       <p className="hint">Fires synthetic sessions with the text, voice and format of the single session. Their audio is not played.</p>
       <form className="row stress-form" onSubmit={start} noValidate aria-label="Stress test settings">
-        <Field id="stress-total" label="Total sessions" error={totalN === null ? `1 to ${STRESS_LIMITS.maxSessions}` : undefined}>
+        <Field id="stress-kind" label="Load">
+          <select value={kind} onChange={(e) => setKind(e.target.value === 'realtime' ? 'realtime' : 'sessions')}>
+            <option value="sessions">Sessions (HTTP + WebSocket)</option>
+            <option value="realtime">Realtime contexts, one socket</option>
+          </select>
+        </Field>
+        {kind === 'realtime' && (
+          <Field id="stress-cancel-share" label="Barge in on">
+            <select value={cancelShare} onChange={(e) => setCancelShare(e.target.value)}>
+              {['0', '25', '50', '100'].map((p) => (
+                <option key={p} value={p}>
+                  {p} % of contexts
+                </option>
+              ))}
+            </select>
+          </Field>
+        )}
+        <Field id="stress-total" label={kind === 'realtime' ? 'Total contexts' : 'Total sessions'} error={totalN === null ? `1 to ${STRESS_LIMITS.maxSessions}` : undefined}>
           <input type="number" inputMode="numeric" min={1} max={STRESS_LIMITS.maxSessions} value={total} onChange={(e) => setTotal(e.target.value)} />
         </Field>
         <Field id="stress-concurrency" label="Max concurrency" error={concN === null ? `1 to ${STRESS_LIMITS.maxConcurrency}` : undefined}>
@@ -117,6 +148,32 @@ export function StressPanel({ request }: { request: SessionRequest | null }) {
           </dd>
         </div>
       </dl>
+      {realtime && (
+        <dl className="metrics" aria-label="Barge-ins">
+          <div>
+            <dt>Cancel → cancelled p50 / p95</dt>
+            <dd data-testid="stress-cancel-latency" data-count={s.cancelMs.length}>
+              {formatMs(percentile(s.cancelMs, 50))} / {formatMs(percentile(s.cancelMs, 95))}
+            </dd>
+          </div>
+          <div>
+            <dt>Cancelled contexts</dt>
+            <dd>{s.cancelMs.length}</dd>
+          </div>
+          <div>
+            <dt>Audio in flight at a cancel</dt>
+            <dd data-testid="stress-in-flight-at-cancel" data-value={s.inFlightAtCancel}>
+              {s.inFlightAtCancel} frames
+            </dd>
+          </div>
+          <div>
+            <dt>Audio after cancelled</dt>
+            <dd data-testid="stress-audio-after-cancelled" data-value={snap.phase === 'running' ? '' : s.audioAfterCancelled}>
+              {snap.phase === 'running' ? '–' : `${s.audioAfterCancelled} frames`}
+            </dd>
+          </div>
+        </dl>
+      )}
       <FailureHistogram byCause={s.failuresByCause} />
       <div className="backend-head">
         <h3>Gateway (from /metrics)</h3>

@@ -14,6 +14,7 @@ import type { PlaybackState, StreamPlayer } from '../audio/player';
 import type { BufferState } from '../audio/scheduler';
 import { WaveformPeaks } from '../audio/waveform';
 import { concatBytes } from '../audio/download';
+import { Notifier } from '../components/notifier';
 
 export type Phase = 'idle' | 'creating' | 'streaming' | 'completed' | 'failed' | 'stopped';
 
@@ -73,8 +74,7 @@ export class SessionRun {
   readonly peaks = new WaveformPeaks();
   readonly parts: Uint8Array[] = [];
   private snap: SessionSnapshot;
-  private listeners = new Set<() => void>();
-  private notifyTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly notifier = new Notifier();
   private positionTimer: ReturnType<typeof setInterval> | null = null;
   private readonly abort = new AbortController();
   private client: StreamClient | null = null;
@@ -85,10 +85,7 @@ export class SessionRun {
     this.snap = { ...IDLE, request };
   }
 
-  subscribe = (fn: () => void): (() => void) => {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
-  };
+  subscribe = this.notifier.subscribe;
 
   getSnapshot = (): SessionSnapshot => this.snap;
 
@@ -232,19 +229,6 @@ export class SessionRun {
 
   private update(patch: Partial<SessionSnapshot>, now = false): void {
     this.snap = { ...this.snap, ...patch };
-    if (now) {
-      if (this.notifyTimer) clearTimeout(this.notifyTimer);
-      this.notifyTimer = null;
-      this.emit();
-    } else if (!this.notifyTimer) {
-      this.notifyTimer = setTimeout(() => {
-        this.notifyTimer = null;
-        this.emit();
-      }, 50);
-    }
-  }
-
-  private emit(): void {
-    for (const fn of this.listeners) fn();
+    this.notifier.notify(now);
   }
 }

@@ -14,6 +14,14 @@ describe('stress stats', () => {
     expect(s.firstChunkMs).toEqual([30]);
   });
 
+  it('collects cancel latencies and the audio in flight at a cancel from realtime contexts', () => {
+    let s = withStarted(withStarted(emptyStats(2)));
+    s = withResult(s, { ok: true, bytes: 10, chunks: 1, networkDrops: 0, firstChunkMs: 5, cancelMs: 12, inFlightAtCancel: 2 });
+    s = withResult(s, { ok: true, bytes: 10, chunks: 1, networkDrops: 0, firstChunkMs: 6 });
+    expect(s.cancelMs).toEqual([12]);
+    expect(s.inFlightAtCancel).toBe(2);
+  });
+
   it('orders causes by count', () => {
     expect(causesByCount({ 'WS 503': 1, 'HTTP 429': 5, 'WS transport error': 1 })).toEqual([
       ['HTTP 429', 5],

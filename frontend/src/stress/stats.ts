@@ -1,5 +1,5 @@
 // Aggregates of a stress run: counts, failures by cause, bytes and chunks across sessions,
-// and time-to-first-audio percentiles. Pure, so the panel's numbers are tested directly.
+// time-to-first-audio percentiles, and for realtime contexts the cancel latencies. Pure, so the panel's numbers are tested directly.
 
 export interface SessionResult {
   ok: boolean;
@@ -10,6 +10,10 @@ export interface SessionResult {
   networkDrops: number;
   /** ms from the session's start to its first audio chunk; null if none came. */
   firstChunkMs: number | null;
+  /** Realtime contexts cancelled on purpose: ms from `cancel` to `cancelled`. */
+  cancelMs?: number;
+  /** Audio frames of a cancelled context that came between its `cancel` and `cancelled` (in flight). */
+  inFlightAtCancel?: number;
 }
 
 export interface StressStats {
@@ -24,6 +28,10 @@ export interface StressStats {
   chunks: number;
   networkDrops: number;
   firstChunkMs: number[];
+  cancelMs: number[];
+  inFlightAtCancel: number;
+  /** Audio frames of a context after its `cancelled` (the protocol says none); counted by the run. */
+  audioAfterCancelled: number;
 }
 
 export function emptyStats(total: number): StressStats {
@@ -39,6 +47,9 @@ export function emptyStats(total: number): StressStats {
     chunks: 0,
     networkDrops: 0,
     firstChunkMs: [],
+    cancelMs: [],
+    inFlightAtCancel: 0,
+    audioAfterCancelled: 0,
   };
 }
 
@@ -63,6 +74,8 @@ export function withResult(s: StressStats, r: SessionResult): StressStats {
     chunks: s.chunks + r.chunks,
     networkDrops: s.networkDrops + r.networkDrops,
     firstChunkMs: r.firstChunkMs === null ? s.firstChunkMs : [...s.firstChunkMs, r.firstChunkMs],
+    cancelMs: r.cancelMs === undefined ? s.cancelMs : [...s.cancelMs, r.cancelMs],
+    inFlightAtCancel: s.inFlightAtCancel + (r.inFlightAtCancel ?? 0),
   };
 }
 

@@ -1,10 +1,12 @@
-// A stress run: `total` synthetic sessions, at most `concurrency` at once, through the pool.
-// React reads it as an external store; the stats object is replaced on every change.
+// A stress run: `total` synthetic sessions (or realtime contexts), at most `concurrency` at
+// once, through the pool. React reads it as an external store; the stats object is replaced
+// on every change.
 
-import type { SessionRequest } from '../api/types';
 import { runPool } from './pool';
-import { emptyStats, withResult, withStarted, type StressStats } from './stats';
-import { runStressSession } from './stressSession';
+import { emptyStats, withResult, withStarted, type SessionResult, type StressStats } from './stats';
+
+/** One unit of load; never rejects (a rejection is counted as a client error). */
+export type StressTask = (index: number, signal: AbortSignal | undefined) => Promise<SessionResult>;
 
 export type StressPhase = 'idle' | 'running' | 'done' | 'stopped';
 
@@ -22,7 +24,13 @@ export class StressRun {
   private listeners = new Set<() => void>();
   private readonly abort = new AbortController();
 
-  constructor(private readonly request: SessionRequest, readonly total: number, readonly concurrency: number) {
+  /** `dispose` runs once the run is over (e.g. to close a shared socket) and may add figures no single task owns. */
+  constructor(
+    private readonly task: StressTask,
+    readonly total: number,
+    readonly concurrency: number,
+    private readonly dispose: () => Partial<StressStats> | void = () => undefined,
+  ) {
     this.snap = { phase: 'idle', stats: emptyStats(total), startedAt: null, endedAt: null };
   }
 
@@ -35,7 +43,7 @@ export class StressRun {
 
   async start(): Promise<void> {
     this.set({ phase: 'running', startedAt: Date.now() });
-    await runPool(this.total, this.concurrency, (_i, signal) => runStressSession(this.request, signal), {
+    await runPool(this.total, this.concurrency, this.task, {
       signal: this.abort.signal,
       onStart: () => this.set({ stats: withStarted(this.snap.stats) }),
       onSettled: (_i, r) => {
@@ -46,7 +54,8 @@ export class StressRun {
         this.set({ stats: withResult(this.snap.stats, result) });
       },
     });
-    this.set({ phase: this.abort.signal.aborted ? 'stopped' : 'done', endedAt: Date.now() });
+    const extra = this.dispose() ?? {};
+    this.set({ stats: { ...this.snap.stats, ...extra }, phase: this.abort.signal.aborted ? 'stopped' : 'done', endedAt: Date.now() });
   }
 
   stop(): void {
