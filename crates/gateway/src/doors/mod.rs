@@ -8,7 +8,9 @@
 //! `/file` and the other plain HTTP endpoints of the native API are in `crate::routes`.
 
 pub mod context;
+pub mod http;
 pub mod openai;
 pub mod realtime;
 pub mod session;
+pub mod socket;
 pub mod ws;

@@ -1,0 +1,156 @@
+//! What the HTTP speech doors share (OpenAI's, Deepgram's, ElevenLabs', Cartesia's):
+//! running a job and streaming its frames as the response body.
+//!
+//! The answer waits for the first audio (or the failure before it), so an error that
+//! comes before any audio still gets its own HTTP status in the door's shape; after that
+//! the body streams with chunked transfer as the pipeline produces it. A client that
+//! goes away cancels the job.
+
+use crate::pipeline::{self, first_audio, Api, Framed, Framer, Job, Produced, StreamFailure};
+use crate::state::AppState;
+use axum::body::{Body, Bytes};
+use futures::stream;
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio_util::sync::{CancellationToken, DropGuard};
+
+/// What the body ends with once the job's frames are out: a last piece (an end event),
+/// an error that cuts the transfer, or nothing.
+pub type Ending = Box<dyn FnOnce(Result<Produced, StreamFailure>) -> Option<Piece> + Send>;
+pub type Piece = Result<Bytes, std::io::Error>;
+
+/// Why no body was started.
+#[derive(Debug)]
+pub enum NoAudio {
+    /// The job failed before its first audio.
+    Failed(StreamFailure),
+    /// The job ended well without producing any audio.
+    Empty,
+}
+
+/// Runs `job` and, once its first frame is there, returns the body that streams it.
+pub async fn stream_body<F: Framer<Frame = Bytes>>(
+    state: &Arc<AppState>,
+    job: Job<F>,
+    since: Instant,
+    ending: Ending,
+) -> Result<Body, NoAudio> {
+    let api = job.api;
+    let cancel = CancellationToken::new();
+    let (mut rx, mut producer) = pipeline::spawn(
+        state,
+        job,
+        cancel.clone(),
+        state.settings.stream_buffer_frames,
+    );
+    let guard = cancel.drop_guard();
+    let Some(first) = rx.recv().await else {
+        return Err(match outcome(state, api, &mut producer).await {
+            Ok(_) => NoAudio::Empty,
+            Err(f) => NoAudio::Failed(f),
+        });
+    };
+    first_audio(state, api, since);
+    Ok(Body::from_stream(stream::unfold(
+        Streaming::First {
+            first: first.frame,
+            rest: Rest {
+                state: Arc::clone(state),
+                api,
+                rx,
+                producer,
+                ending,
+                _guard: guard,
+            },
+        },
+        Streaming::next,
+    )))
+}
+
+/// Checks the text of a one-shot request: not empty, and at most `MAX_TEXT_CHARS`.
+pub fn check_text(state: &AppState, text: &str) -> Result<(), String> {
+    if text.trim().is_empty() {
+        return Err("the text must not be empty".into());
+    }
+    let chars = text.chars().count();
+    let max = state.settings.max_text_chars;
+    if chars > max {
+        return Err(format!(
+            "the text is {chars} characters; at most {max} are accepted"
+        ));
+    }
+    Ok(())
+}
+
+/// Raw encoded audio, as it comes.
+pub struct RawAudio;
+
+impl Framer for RawAudio {
+    type Frame = Bytes;
+
+    fn audio(&mut self, _seq: u64, data: &[u8]) -> Bytes {
+        Bytes::copy_from_slice(data)
+    }
+}
+
+/// The ending of a raw audio body: raw audio has no way to say what went wrong mid-body,
+/// so a failure ends it abnormally, and the client sees a truncated transfer rather than
+/// a short file.
+pub fn cut_on_failure() -> Ending {
+    Box::new(|outcome| match outcome {
+        Ok(_) => None,
+        Err(f) => Some(Err(std::io::Error::other(f.to_string()))),
+    })
+}
+
+/// The job's outcome, counted under its door.
+async fn outcome(
+    state: &AppState,
+    api: Api,
+    producer: &mut JoinHandle<Result<Produced, StreamFailure>>,
+) -> Result<Produced, StreamFailure> {
+    let outcome = producer.await.unwrap_or_else(|e| {
+        tracing::error!(error = %e, "speech producer panicked");
+        Err(StreamFailure::Encode(tts_audio::EncodeError::Codec(
+            "internal failure".into(),
+        )))
+    });
+    pipeline::record_outcome(state, api, &outcome);
+    outcome
+}
+
+struct Rest {
+    state: Arc<AppState>,
+    api: Api,
+    rx: mpsc::Receiver<Framed<Bytes>>,
+    producer: JoinHandle<Result<Produced, StreamFailure>>,
+    ending: Ending,
+    /// Cancels the job when the body is dropped (the client went away).
+    _guard: DropGuard,
+}
+
+/// The response body's state: the first frame (already received), then the rest, then
+/// the ending.
+enum Streaming {
+    First { first: Bytes, rest: Rest },
+    Rest(Rest),
+    Done,
+}
+
+impl Streaming {
+    async fn next(self) -> Option<(Piece, Streaming)> {
+        match self {
+            Streaming::First { first, rest } => Some((Ok(first), Streaming::Rest(rest))),
+            Streaming::Rest(mut rest) => {
+                if let Some(framed) = rest.rx.recv().await {
+                    return Some((Ok(framed.frame), Streaming::Rest(rest)));
+                }
+                let outcome = outcome(&rest.state, rest.api, &mut rest.producer).await;
+                (rest.ending)(outcome).map(|piece| (piece, Streaming::Done))
+            }
+            Streaming::Done => None,
+        }
+    }
+}
