@@ -40,10 +40,17 @@ pub enum Api {
     File,
     OpenAi,
     Realtime,
+    Deepgram,
 }
 
 impl Api {
-    pub const ALL: [Api; 4] = [Api::Session, Api::File, Api::OpenAi, Api::Realtime];
+    pub const ALL: [Api; 5] = [
+        Api::Session,
+        Api::File,
+        Api::OpenAi,
+        Api::Realtime,
+        Api::Deepgram,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -51,6 +58,7 @@ impl Api {
             Api::File => "file",
             Api::OpenAi => "openai",
             Api::Realtime => "realtime",
+            Api::Deepgram => "deepgram",
         }
     }
 }

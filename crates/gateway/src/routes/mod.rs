@@ -33,6 +33,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/tts/realtime", get(doors::realtime::upgrade))
         .route("/v1/audio/speech", post(doors::openai::speech))
         .route("/v1/models", get(doors::openai::models))
+        .route(
+            "/v1/speak",
+            get(doors::deepgram::upgrade).post(doors::deepgram::speak),
+        )
         .layer(DefaultBodyLimit::max(state.settings.max_body_bytes))
         .with_state(Arc::clone(&state));
     let app = ui::mount(api, &state.settings);
