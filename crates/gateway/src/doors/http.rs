@@ -6,9 +6,14 @@
 //! the body streams with chunked transfer as the pipeline produces it. A client that
 //! goes away cancels the job.
 
-use crate::pipeline::{self, first_audio, Api, Framed, Framer, Job, Produced, StreamFailure};
+use crate::guard::Refusal;
+use crate::pipeline::{
+    self, first_audio, Api, Framed, Framer, Job, Produced, SpeechRequest, StreamFailure, Text,
+};
 use crate::state::AppState;
 use axum::body::{Body, Bytes};
+use axum::http::{header, HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use futures::stream;
 use std::sync::Arc;
 use std::time::Instant;
@@ -84,6 +89,48 @@ pub fn check_text(state: &AppState, text: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Speaks `text` whole as a streamed body of raw audio, with the door's own `headers`.
+/// A failure before the first audio is answered in the door's shape (`codes`).
+pub async fn raw_speech(
+    state: &Arc<AppState>,
+    request: SpeechRequest,
+    text: String,
+    (api, since): (Api, Instant),
+    codes: &VendorCodes,
+    headers: Vec<(HeaderName, String)>,
+) -> Result<Response, VendorError> {
+    let content_type = request.format.content_type(request.sample_rate_hz);
+    let job = Job {
+        request: Arc::new(request),
+        text: Text::Whole(text),
+        framer: RawAudio,
+        api,
+        encode: true,
+        retain: false,
+    };
+    let body = stream_body(state, job, since, cut_on_failure())
+        .await
+        .map_err(|no| match no {
+            NoAudio::Failed(f) => codes.failure(f),
+            NoAudio::Empty => codes.invalid("the text produced no audio"),
+        })?;
+    let mut response = (
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        body,
+    )
+        .into_response();
+    for (name, value) in headers {
+        if let Ok(value) = HeaderValue::try_from(value) {
+            response.headers_mut().insert(name, value);
+        }
+    }
+    Ok(response)
+}
+
 /// Raw encoded audio, as it comes.
 pub struct RawAudio;
 
@@ -152,5 +199,98 @@ impl Streaming {
             }
             Streaming::Done => None,
         }
+    }
+}
+
+/// An HTTP error before any audio, as every vendor door writes it: the vendor's shape is
+/// given by `shape`, the rest (status, `Retry-After`, what a 500 may say) is here once.
+#[derive(Debug)]
+pub struct VendorError {
+    pub status: StatusCode,
+    /// The vendor's machine-readable code for it.
+    pub code: &'static str,
+    pub message: String,
+    pub retry_after_secs: Option<u64>,
+    /// Writes the body in the vendor's shape.
+    pub shape: fn(&VendorError) -> serde_json::Value,
+}
+
+/// A vendor's codes for the failures every door can meet.
+pub struct VendorCodes {
+    pub invalid: &'static str,
+    pub rate_limited: &'static str,
+    pub unavailable: &'static str,
+    pub timeout: &'static str,
+    pub upstream: &'static str,
+    pub internal: &'static str,
+    pub shape: fn(&VendorError) -> serde_json::Value,
+}
+
+impl VendorCodes {
+    pub fn error(
+        &self,
+        status: StatusCode,
+        code: &'static str,
+        message: impl Into<String>,
+    ) -> VendorError {
+        VendorError {
+            status,
+            code,
+            message: message.into(),
+            retry_after_secs: None,
+            shape: self.shape,
+        }
+    }
+
+    pub fn invalid(&self, message: impl Into<String>) -> VendorError {
+        self.error(StatusCode::BAD_REQUEST, self.invalid, message)
+    }
+
+    pub fn refusal(&self, r: Refusal) -> VendorError {
+        let code = match r {
+            Refusal::RateLimited { .. } => self.rate_limited,
+            Refusal::Unavailable(_) => self.unavailable,
+        };
+        VendorError {
+            retry_after_secs: r.retry_after_secs(),
+            ..self.error(r.status(), code, r.to_string())
+        }
+    }
+
+    /// A stream that failed before its first audio. A 500 says nothing of its cause,
+    /// which is logged.
+    pub fn failure(&self, f: StreamFailure) -> VendorError {
+        let (code, _) = f.codes();
+        match code {
+            400 => self.invalid(f.to_string()),
+            503 => self.error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                self.unavailable,
+                f.to_string(),
+            ),
+            504 => self.error(StatusCode::GATEWAY_TIMEOUT, self.timeout, f.to_string()),
+            500 => {
+                tracing::error!(cause = %f, "speech request failed");
+                self.error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    self.internal,
+                    "internal server error",
+                )
+            }
+            _ => self.error(StatusCode::BAD_GATEWAY, self.upstream, f.to_string()),
+        }
+    }
+}
+
+impl IntoResponse for VendorError {
+    fn into_response(self) -> Response {
+        let body = (self.shape)(&self);
+        let mut response = (self.status, axum::Json(body)).into_response();
+        if let Some(secs) = self.retry_after_secs {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
+        }
+        response
     }
 }

@@ -4,12 +4,14 @@
 //! - [`session`]: the native session WebSocket (`/v1/tts/stream/{id}`);
 //! - [`openai`]: OpenAI's `POST /v1/audio/speech` and `GET /v1/models`;
 //! - [`realtime`]: the text-in WebSocket with contexts (`/v1/tts/realtime`);
-//! - [`deepgram`]: Deepgram's `POST /v1/speak` and its `/v1/speak` WebSocket.
+//! - [`deepgram`]: Deepgram's `POST /v1/speak` and its `/v1/speak` WebSocket;
+//! - [`elevenlabs`]: ElevenLabs' speech endpoints and sockets, under `/elevenlabs`.
 //!
 //! `/file` and the other plain HTTP endpoints of the native API are in `crate::routes`.
 
 pub mod context;
 pub mod deepgram;
+pub mod elevenlabs;
 pub mod http;
 pub mod openai;
 pub mod realtime;

@@ -41,15 +41,17 @@ pub enum Api {
     OpenAi,
     Realtime,
     Deepgram,
+    ElevenLabs,
 }
 
 impl Api {
-    pub const ALL: [Api; 5] = [
+    pub const ALL: [Api; 6] = [
         Api::Session,
         Api::File,
         Api::OpenAi,
         Api::Realtime,
         Api::Deepgram,
+        Api::ElevenLabs,
     ];
 
     pub fn name(self) -> &'static str {
@@ -59,6 +61,7 @@ impl Api {
             Api::OpenAi => "openai",
             Api::Realtime => "realtime",
             Api::Deepgram => "deepgram",
+            Api::ElevenLabs => "elevenlabs",
         }
     }
 }

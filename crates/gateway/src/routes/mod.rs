@@ -37,6 +37,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/v1/speak",
             get(doors::deepgram::upgrade).post(doors::deepgram::speak),
         )
+        .nest("/elevenlabs", elevenlabs())
         .layer(DefaultBodyLimit::max(state.settings.max_body_bytes))
         .with_state(Arc::clone(&state));
     let app = ui::mount(api, &state.settings);
@@ -53,6 +54,24 @@ pub fn router(state: Arc<AppState>) -> Router {
             }),
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+/// ElevenLabs' paths, under the `/elevenlabs` prefix clients set in their base URL.
+fn elevenlabs() -> Router<Arc<AppState>> {
+    use doors::elevenlabs as el;
+    Router::new()
+        .route("/v1/voices", get(el::voices))
+        .route("/v1/models", get(el::models))
+        .route("/v1/text-to-speech/{voice_id}", post(el::speech))
+        .route("/v1/text-to-speech/{voice_id}/stream", post(el::speech))
+        .route(
+            "/v1/text-to-speech/{voice_id}/stream-input",
+            get(el::upgrade),
+        )
+        .route(
+            "/v1/text-to-speech/{voice_id}/multi-stream-input",
+            get(el::upgrade),
+        )
 }
 
 fn cors(origins: &[String]) -> CorsLayer {

@@ -2,6 +2,7 @@
 
 mod admission;
 mod doubles;
+mod elevenlabs;
 mod engines;
 mod file;
 mod formats;
@@ -10,5 +11,6 @@ mod http;
 mod rate_limit;
 mod realtime;
 mod resilience;
+mod sockets;
 mod stream;
 mod validation;

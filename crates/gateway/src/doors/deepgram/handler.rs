@@ -3,18 +3,18 @@
 //! shape, as Deepgram does.
 
 use super::connection::Deepgram;
-use super::error::DeepgramError;
+use super::error::{self, DeepgramError, CODES};
 use super::wire::{self, Output, SpeakBody, SpeakQuery};
-use crate::doors::http::{self, cut_on_failure, stream_body, NoAudio, RawAudio};
+use crate::doors::http;
 use crate::doors::socket;
 use crate::guard;
-use crate::pipeline::{resolve, Api, Job, SpeechRequest, Text, Wanted};
+use crate::pipeline::{resolve, Api, SpeechRequest, Wanted};
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{ConnectInfo, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, HeaderName};
 use axum::response::{IntoResponse, Response};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -28,53 +28,31 @@ pub async fn speak(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, DeepgramError> {
     let since = Instant::now();
-    guard::check(&state, peer, &headers, Api::Deepgram).await?;
+    guard::check(&state, peer, &headers, Api::Deepgram)
+        .await
+        .map_err(|r| CODES.refusal(r))?;
     let out = wire::output(&query_of(query)?, false)?;
     let body = body.map_err(|e| DeepgramError {
         status: e.status(),
-        ..DeepgramError::invalid_body(format!("could not read the request body: {e}"))
+        ..error::invalid_body(format!("could not read the request body: {e}"))
     })?;
     let body: SpeakBody = serde_json::from_slice(&body)
-        .map_err(|e| DeepgramError::invalid_body(format!("invalid request body: {e}")))?;
-    http::check_text(&state, &body.text).map_err(DeepgramError::invalid_body)?;
+        .map_err(|e| error::invalid_body(format!("invalid request body: {e}")))?;
+    http::check_text(&state, &body.text).map_err(error::invalid_body)?;
     let request = request(&state, &out)?;
-    let content_type = request.format.content_type(request.sample_rate_hz);
-    let chars = body.text.chars().count();
-    let job = Job {
-        request: Arc::new(request),
-        text: Text::Whole(body.text),
-        framer: RawAudio,
-        api: Api::Deepgram,
-        encode: true,
-        retain: false,
-    };
-    let body = stream_body(&state, job, since, cut_on_failure())
-        .await
-        .map_err(|no| match no {
-            NoAudio::Failed(f) => DeepgramError::from(f),
-            NoAudio::Empty => DeepgramError::invalid_body("the text produced no audio"),
-        })?;
-    Ok((
-        StatusCode::OK,
-        [
-            (header::CONTENT_TYPE, content_type),
-            (header::CACHE_CONTROL, "no-store".to_string()),
-            (
-                header::HeaderName::from_static("dg-model-name"),
-                out.voice.clone(),
-            ),
-            (
-                header::HeaderName::from_static("dg-request-id"),
-                uuid::Uuid::new_v4().to_string(),
-            ),
-            (
-                header::HeaderName::from_static("dg-char-count"),
-                chars.to_string(),
-            ),
-        ],
-        body,
-    )
-        .into_response())
+    let headers = vec![
+        (HeaderName::from_static("dg-model-name"), out.voice.clone()),
+        (
+            HeaderName::from_static("dg-request-id"),
+            uuid::Uuid::new_v4().to_string(),
+        ),
+        (
+            HeaderName::from_static("dg-char-count"),
+            body.text.chars().count().to_string(),
+        ),
+    ];
+    let door = (Api::Deepgram, since);
+    http::raw_speech(&state, request, body.text, door, &CODES, headers).await
 }
 
 pub async fn upgrade(
@@ -103,11 +81,11 @@ pub async fn upgrade(
 fn query_of(query: Result<Query<SpeakQuery>, QueryRejection>) -> Result<SpeakQuery, DeepgramError> {
     query
         .map(|Query(q)| q)
-        .map_err(|e| DeepgramError::invalid_query(&e.body_text()))
+        .map_err(|e| CODES.invalid(e.body_text()))
 }
 
 fn request(state: &AppState, out: &Output) -> Result<SpeechRequest, DeepgramError> {
-    Ok(resolve(
+    resolve(
         state,
         Wanted {
             provider: None,
@@ -120,5 +98,6 @@ fn request(state: &AppState, out: &Output) -> Result<SpeechRequest, DeepgramErro
             pitch: None,
             word_timestamps: false,
         },
-    )?)
+    )
+    .map_err(error::unservable)
 }

@@ -2,7 +2,7 @@
 //! socket's client messages (`Speak`, `Flush`, `Clear`, `Close`) and its server messages
 //! (binary audio, `Metadata`, `Flushed`, `Cleared`, `Warning`).
 
-use super::error::DeepgramError;
+use super::error::{DeepgramError, CODES};
 use crate::doors::context::ContextWire;
 use axum::body::Bytes;
 use axum::extract::ws::Message;
@@ -52,7 +52,7 @@ pub struct Output {
 /// Reads the query; `socket` is true for the WebSocket, which takes only raw
 /// linear16, mulaw and alaw, and no container.
 pub fn output(q: &SpeakQuery, socket: bool) -> Result<Output, DeepgramError> {
-    let invalid = DeepgramError::invalid_query;
+    let invalid = |m: &str| CODES.invalid(m);
     if q.callback.is_some() {
         return Err(invalid(
             "callback is not supported by this gateway; read the audio from the response",
