@@ -12,6 +12,7 @@ use crate::pipeline::{
 };
 use crate::state::AppState;
 use axum::body::{Body, Bytes};
+use axum::extract::rejection::BytesRejection;
 use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures::stream;
@@ -227,6 +228,33 @@ pub struct VendorCodes {
 }
 
 impl VendorCodes {
+    /// The snake_case codes ElevenLabs and Cartesia share.
+    pub const fn snake_case(shape: fn(&VendorError) -> serde_json::Value) -> Self {
+        Self {
+            invalid: "invalid_request",
+            rate_limited: "rate_limited",
+            unavailable: "service_unavailable",
+            timeout: "timeout",
+            upstream: "provider_error",
+            internal: "internal_error",
+            shape,
+        }
+    }
+
+    /// Reads a JSON body; one that does not parse is answered with `bad` (status and code).
+    pub fn json_body<T: serde::de::DeserializeOwned>(
+        &self,
+        body: Result<Bytes, BytesRejection>,
+        bad: (StatusCode, &'static str),
+    ) -> Result<T, VendorError> {
+        let body = body.map_err(|e| VendorError {
+            status: e.status(),
+            ..self.invalid(format!("could not read the request body: {e}"))
+        })?;
+        serde_json::from_slice(&body)
+            .map_err(|e| self.error(bad.0, bad.1, format!("invalid request body: {e}")))
+    }
+
     pub fn error(
         &self,
         status: StatusCode,

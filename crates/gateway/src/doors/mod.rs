@@ -5,10 +5,12 @@
 //! - [`openai`]: OpenAI's `POST /v1/audio/speech` and `GET /v1/models`;
 //! - [`realtime`]: the text-in WebSocket with contexts (`/v1/tts/realtime`);
 //! - [`deepgram`]: Deepgram's `POST /v1/speak` and its `/v1/speak` WebSocket;
-//! - [`elevenlabs`]: ElevenLabs' speech endpoints and sockets, under `/elevenlabs`.
+//! - [`elevenlabs`]: ElevenLabs' speech endpoints and sockets, under `/elevenlabs`;
+//! - [`cartesia`]: Cartesia's `/tts/bytes` and `/tts/websocket`, under `/cartesia`.
 //!
 //! `/file` and the other plain HTTP endpoints of the native API are in `crate::routes`.
 
+pub mod cartesia;
 pub mod context;
 pub mod deepgram;
 pub mod elevenlabs;

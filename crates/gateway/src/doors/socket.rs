@@ -15,10 +15,13 @@ use crate::metrics::ApiLabels;
 use crate::pipeline::{self, close, Api, Framed, SpeechRequest};
 use crate::state::AppState;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, State};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use futures::{SinkExt, StreamExt};
 use std::collections::HashMap;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
@@ -35,14 +38,24 @@ pub fn upgrade<D: Door>(
     ws: WebSocketUpgrade,
     state: Arc<AppState>,
     client: Client,
-    api: Api,
     door: D,
 ) -> Response {
     let hard = state.settings.realtime.max_message_bytes * HARD_LIMIT_FACTOR;
     let tracker = state.streams.clone();
     ws.max_message_size(hard)
         .max_frame_size(hard)
-        .on_upgrade(move |socket| tracker.track_future(run(state, socket, client, api, door)))
+        .on_upgrade(move |socket| tracker.track_future(run(state, socket, client, door)))
+}
+
+/// The handshake of a door that checks everything in its messages.
+pub async fn accept<D: Door + Default>(
+    ws: WebSocketUpgrade,
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    let client = guard::identify(&state, peer, &headers, D::API);
+    upgrade(ws, state, client, D::default())
 }
 
 /// What a door answers: messages to write, then possibly the end of the connection.
@@ -61,6 +74,8 @@ impl Reply {
 
 /// One protocol's handling of client messages; the loop around it is [`run`].
 pub trait Door: Send + 'static {
+    /// The door, for metrics and the authentication hook.
+    const API: Api;
     /// What the door keeps about each context.
     type Settings: Send + 'static;
 
@@ -201,13 +216,8 @@ enum End {
 
 /// Runs one connection of `door` until the client leaves, the door closes it, it idles
 /// out or the gateway shuts down. Every context's job stops when it returns.
-pub async fn run<D: Door>(
-    state: Arc<AppState>,
-    socket: WebSocket,
-    client: Client,
-    api: Api,
-    mut door: D,
-) {
+pub async fn run<D: Door>(state: Arc<AppState>, socket: WebSocket, client: Client, mut door: D) {
+    let api = D::API;
     let (mut sink, mut incoming) = socket.split();
     let (outbox, mut frames) = mpsc::channel(state.settings.stream_buffer_frames);
     let write_timeout = state.settings.slow_client_timeout;

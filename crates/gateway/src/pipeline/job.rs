@@ -42,16 +42,18 @@ pub enum Api {
     Realtime,
     Deepgram,
     ElevenLabs,
+    Cartesia,
 }
 
 impl Api {
-    pub const ALL: [Api; 6] = [
+    pub const ALL: [Api; 7] = [
         Api::Session,
         Api::File,
         Api::OpenAi,
         Api::Realtime,
         Api::Deepgram,
         Api::ElevenLabs,
+        Api::Cartesia,
     ];
 
     pub fn name(self) -> &'static str {
@@ -62,6 +64,7 @@ impl Api {
             Api::Realtime => "realtime",
             Api::Deepgram => "deepgram",
             Api::ElevenLabs => "elevenlabs",
+            Api::Cartesia => "cartesia",
         }
     }
 }

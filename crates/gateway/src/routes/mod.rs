@@ -30,7 +30,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/tts/sessions/{id}", get(sessions::show))
         .route("/v1/tts/sessions/{id}/file", get(file::download))
         .route("/v1/tts/stream/{id}", get(doors::session::upgrade))
-        .route("/v1/tts/realtime", get(doors::realtime::upgrade))
+        .route(
+            "/v1/tts/realtime",
+            get(doors::socket::accept::<doors::realtime::Realtime>),
+        )
         .route("/v1/audio/speech", post(doors::openai::speech))
         .route("/v1/models", get(doors::openai::models))
         .route(
@@ -38,6 +41,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             get(doors::deepgram::upgrade).post(doors::deepgram::speak),
         )
         .nest("/elevenlabs", elevenlabs())
+        .nest("/cartesia", cartesia())
         .layer(DefaultBodyLimit::max(state.settings.max_body_bytes))
         .with_state(Arc::clone(&state));
     let app = ui::mount(api, &state.settings);
@@ -72,6 +76,18 @@ fn elevenlabs() -> Router<Arc<AppState>> {
             "/v1/text-to-speech/{voice_id}/multi-stream-input",
             get(el::upgrade),
         )
+}
+
+/// Cartesia's paths, under the `/cartesia` prefix clients set in their base URL.
+fn cartesia() -> Router<Arc<AppState>> {
+    use doors::cartesia;
+    Router::new()
+        .route("/tts/bytes", post(cartesia::bytes))
+        .route(
+            "/tts/websocket",
+            get(doors::socket::accept::<cartesia::Cartesia>),
+        )
+        .route("/voices", get(cartesia::voices))
 }
 
 fn cors(origins: &[String]) -> CorsLayer {

@@ -5,7 +5,7 @@
 
 use super::wire::{self, Command, DeepgramWire};
 use crate::doors::socket::{Contexts, Door, Reply};
-use crate::pipeline::{close, SpeechRequest};
+use crate::pipeline::{close, Api, SpeechRequest};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -51,6 +51,7 @@ impl Deepgram {
 }
 
 impl Door for Deepgram {
+    const API: Api = Api::Deepgram;
     type Settings = ();
 
     fn greeting(&mut self) -> Vec<Reply> {

@@ -14,7 +14,7 @@ use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{ConnectInfo, Query, State};
-use axum::http::{HeaderMap, HeaderName};
+use axum::http::{HeaderMap, HeaderName, StatusCode};
 use axum::response::{IntoResponse, Response};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -32,12 +32,8 @@ pub async fn speak(
         .await
         .map_err(|r| CODES.refusal(r))?;
     let out = wire::output(&query_of(query)?, false)?;
-    let body = body.map_err(|e| DeepgramError {
-        status: e.status(),
-        ..error::invalid_body(format!("could not read the request body: {e}"))
-    })?;
-    let body: SpeakBody = serde_json::from_slice(&body)
-        .map_err(|e| error::invalid_body(format!("invalid request body: {e}")))?;
+    let body: SpeakBody =
+        CODES.json_body(body, (StatusCode::BAD_REQUEST, "INVALID_REQUEST_BODY"))?;
     http::check_text(&state, &body.text).map_err(error::invalid_body)?;
     let request = request(&state, &out)?;
     let headers = vec![
@@ -67,13 +63,7 @@ pub async fn upgrade(
         .and_then(|q| wire::output(&q, true))
         .and_then(|out| Ok((request(&state, &out)?, out.voice)));
     match checked {
-        Ok((request, model)) => socket::upgrade(
-            ws,
-            state,
-            client,
-            Api::Deepgram,
-            Deepgram::new(request, model),
-        ),
+        Ok((request, model)) => socket::upgrade(ws, state, client, Deepgram::new(request, model)),
         Err(e) => e.into_response(),
     }
 }

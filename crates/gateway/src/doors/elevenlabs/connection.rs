@@ -12,7 +12,7 @@
 use super::handler::speed;
 use super::wire::{self, ElevenLabsWire, Incoming};
 use crate::doors::socket::{Contexts, Door, Reply};
-use crate::pipeline::{close, SpeechRequest};
+use crate::pipeline::{close, Api, SpeechRequest};
 use std::sync::Arc;
 
 /// The context of the single-context socket, and of messages without a `context_id`.
@@ -70,6 +70,7 @@ impl ElevenLabs {
 }
 
 impl Door for ElevenLabs {
+    const API: Api = Api::ElevenLabs;
     type Settings = ();
 
     async fn on_text(&mut self, cx: &mut Contexts<()>, text: &str) -> Vec<Reply> {

@@ -9,13 +9,8 @@ use serde_json::json;
 pub type ElevenLabsError = VendorError;
 
 pub const CODES: VendorCodes = VendorCodes {
-    invalid: "invalid_request",
     rate_limited: "rate_limit_exceeded",
-    unavailable: "service_unavailable",
-    timeout: "timeout",
-    upstream: "provider_error",
-    internal: "internal_error",
-    shape,
+    ..VendorCodes::snake_case(shape)
 };
 
 fn shape(e: &VendorError) -> serde_json::Value {

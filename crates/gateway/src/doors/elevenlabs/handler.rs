@@ -35,17 +35,8 @@ pub async fn speech(
         .await
         .map_err(|r| CODES.refusal(r))?;
     let query = query_of(query)?;
-    let body = body.map_err(|e| ElevenLabsError {
-        status: e.status(),
-        ..CODES.invalid(format!("could not read the request body: {e}"))
-    })?;
-    let body: SpeechBody = serde_json::from_slice(&body).map_err(|e| {
-        CODES.error(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_request",
-            format!("invalid request body: {e}"),
-        )
-    })?;
+    let body: SpeechBody =
+        CODES.json_body(body, (StatusCode::UNPROCESSABLE_ENTITY, "invalid_request"))?;
     http::check_text(&state, &body.text).map_err(|m| CODES.invalid(m))?;
     let language = body
         .language_code
@@ -140,13 +131,7 @@ pub async fn upgrade(
         )
     });
     match checked {
-        Ok(request) => socket::upgrade(
-            ws,
-            state,
-            client,
-            Api::ElevenLabs,
-            ElevenLabs::new(request, multi),
-        ),
+        Ok(request) => socket::upgrade(ws, state, client, ElevenLabs::new(request, multi)),
         Err(e) => e.into_response(),
     }
 }

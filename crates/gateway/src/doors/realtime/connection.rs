@@ -5,16 +5,18 @@
 use super::wire::{self, Command, RealtimeWire, Settings};
 use crate::doors::context::{Context, Refused};
 use crate::doors::socket::{Contexts, Door, Reply};
-use crate::pipeline::{resolve, Wanted};
+use crate::pipeline::{resolve, Api, Wanted};
 use std::sync::Arc;
 use std::time::Duration;
 
 /// Longest accepted `max_buffer_delay_ms`.
 const MAX_BUFFER_DELAY_MS: u64 = 30_000;
 
+#[derive(Default)]
 pub struct Realtime;
 
 impl Door for Realtime {
+    const API: Api = Api::Realtime;
     type Settings = Settings;
 
     async fn on_text(&mut self, cx: &mut Contexts<Settings>, text: &str) -> Vec<Reply> {

@@ -10,23 +10,4 @@
 mod connection;
 pub mod wire;
 
-use crate::doors::socket;
-use crate::guard;
-use crate::pipeline::Api;
-use crate::state::AppState;
-use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::{ConnectInfo, State};
-use axum::http::HeaderMap;
-use axum::response::Response;
-use std::net::SocketAddr;
-use std::sync::Arc;
-
-pub async fn upgrade(
-    ws: WebSocketUpgrade,
-    State(state): State<Arc<AppState>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-) -> Response {
-    let client = guard::identify(&state, peer, &headers, Api::Realtime);
-    socket::upgrade(ws, state, client, Api::Realtime, connection::Realtime)
-}
+pub use connection::Realtime;
