@@ -30,6 +30,8 @@ pub struct Components {
 
 pub struct Application {
     listener: TcpListener,
+    /// The Wyoming protocol's listener, when `WYOMING_PORT` is set.
+    wyoming: Option<TcpListener>,
     router: axum::Router,
     state: Arc<AppState>,
 }
@@ -41,8 +43,12 @@ impl Application {
     }
 
     pub async fn build_with(settings: Settings, parts: Components) -> std::io::Result<Self> {
-        let listener = bind(&settings).await?;
+        let listener = bind(&settings, settings.port).await?;
         let local_addr = listener.local_addr()?;
+        let wyoming = match settings.wyoming_port {
+            Some(port) => Some(bind(&settings, port).await?),
+            None => None,
+        };
         let providers = match parts.providers {
             Some(p) => p,
             None => {
@@ -101,6 +107,7 @@ impl Application {
         let router = routes::router(Arc::clone(&state));
         Ok(Self {
             listener,
+            wyoming,
             router,
             state,
         })
@@ -108,6 +115,12 @@ impl Application {
 
     pub fn port(&self) -> u16 {
         self.state.local_addr.port()
+    }
+
+    /// The Wyoming port, when it is on.
+    pub fn wyoming_port(&self) -> Option<u16> {
+        let addr = self.wyoming.as_ref()?.local_addr().ok()?;
+        Some(addr.port())
     }
 
     pub fn state(&self) -> Arc<AppState> {
@@ -122,12 +135,31 @@ impl Application {
     ) -> std::io::Result<()> {
         let state = self.state;
         let sweeper = tokio::spawn(sweep_sessions(Arc::clone(&state)));
+        // One shutdown for both doors: HTTP stops accepting, and so does Wyoming; their
+        // running streams share the grace period below.
+        let stop = CancellationToken::new();
+        let wyoming = self.wyoming.map(|listener| {
+            tokio::spawn(crate::doors::wyoming::serve(
+                Arc::clone(&state),
+                listener,
+                stop.clone(),
+            ))
+        });
+        let stopping = stop.clone();
         let service = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service)
-            .with_graceful_shutdown(shutdown)
-            .await?;
+        let served = axum::serve(self.listener, service)
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                stopping.cancel();
+            })
+            .await;
+        stop.cancel();
+        if let Some(w) = wyoming {
+            let _ = w.await;
+        }
+        served?;
         sweeper.abort();
         state.streams.close();
         let grace = state.settings.shutdown_grace;
@@ -153,8 +185,8 @@ impl Application {
 
 /// Binds the listener. Its send-buffer size is inherited by every accepted connection
 /// (setting it turns off the kernel's autotuning, which is the point).
-async fn bind(settings: &Settings) -> std::io::Result<TcpListener> {
-    let addr = tokio::net::lookup_host((settings.host.as_str(), settings.port))
+async fn bind(settings: &Settings, port: u16) -> std::io::Result<TcpListener> {
+    let addr = tokio::net::lookup_host((settings.host.as_str(), port))
         .await?
         .next()
         .ok_or_else(|| {

@@ -6,7 +6,8 @@
 //! - [`realtime`]: the text-in WebSocket with contexts (`/v1/tts/realtime`);
 //! - [`deepgram`]: Deepgram's `POST /v1/speak` and its `/v1/speak` WebSocket;
 //! - [`elevenlabs`]: ElevenLabs' speech endpoints and sockets, under `/elevenlabs`;
-//! - [`cartesia`]: Cartesia's `/tts/bytes` and `/tts/websocket`, under `/cartesia`.
+//! - [`cartesia`]: Cartesia's `/tts/bytes` and `/tts/websocket`, under `/cartesia`;
+//! - [`wyoming`]: the Wyoming protocol (Home Assistant), on its own TCP port.
 //!
 //! `/file` and the other plain HTTP endpoints of the native API are in `crate::routes`.
 
@@ -20,3 +21,4 @@ pub mod realtime;
 pub mod session;
 pub mod socket;
 pub mod ws;
+pub mod wyoming;

@@ -43,10 +43,11 @@ pub enum Api {
     Deepgram,
     ElevenLabs,
     Cartesia,
+    Wyoming,
 }
 
 impl Api {
-    pub const ALL: [Api; 7] = [
+    pub const ALL: [Api; 8] = [
         Api::Session,
         Api::File,
         Api::OpenAi,
@@ -54,6 +55,7 @@ impl Api {
         Api::Deepgram,
         Api::ElevenLabs,
         Api::Cartesia,
+        Api::Wyoming,
     ];
 
     pub fn name(self) -> &'static str {
@@ -65,6 +67,7 @@ impl Api {
             Api::Deepgram => "deepgram",
             Api::ElevenLabs => "elevenlabs",
             Api::Cartesia => "cartesia",
+            Api::Wyoming => "wyoming",
         }
     }
 }

@@ -54,35 +54,53 @@ async fn stream_input_speaks_the_chunks_then_says_final_and_closes() {
 }
 
 #[tokio::test]
-async fn multi_stream_input_keeps_contexts_apart_and_close_context_silences_one() {
+async fn multi_stream_input_closes_contexts_after_their_audio_or_at_once_when_immediate() {
     let app = spawn_app().await;
     let path = format!("{PATH}/multi-stream-input?output_format=pcm_16000");
     let mut s = Sock::connect(&app, &path).await;
+    // Keep-alives, with and without a context, open nothing and answer nothing.
+    s.send(json!({"text": ""})).await;
     s.send(json!({"text": " ", "context_id": "long"})).await;
+    s.send(json!({"text": "", "context_id": "long"})).await;
     s.send(json!({"text": "x".repeat(3000) + ".", "context_id": "long", "flush": true}))
         .await;
     s.until(|v| v["contextId"] == "long" && v["audio"].is_string())
         .await;
-    s.send(json!({"context_id": "long", "close_context": true}))
+    // Barge-in: `immediate` stops the context; its isFinal is the acknowledgement.
+    s.send(json!({"context_id": "long", "close_context": true, "immediate": true}))
         .await;
     let before = s
         .until(|v| v["contextId"] == "long" && v["isFinal"] == true)
         .await;
+    assert!(
+        before.iter().all(|f| f.get("error").is_none()),
+        "{before:?}"
+    );
     assert!(secs(&audio_of(&before, Some("long"))) < 300.0);
-    // A second context, then the socket's close: what it holds is spoken first.
-    s.send(json!({"text": "Hello.", "context_id": "next", "voice_settings": {"speed": 1.0}}))
+    // As the agent frameworks end a turn: text, then close_context at once; the audio
+    // still comes, then isFinal.
+    s.send(json!({"text": "Hello. ", "context_id": "next", "voice_settings": {"speed": 1.0}}))
         .await;
-    s.send(json!({"close_socket": true})).await;
+    s.send(json!({"context_id": "next", "flush": true})).await;
+    s.send(json!({"context_id": "next", "close_context": true}))
+        .await;
     let after = s
         .until(|v| v["contextId"] == "next" && v["isFinal"] == true)
         .await;
-    assert!(matches!(s.next().await, Frame::Closed(1000)));
     assert!(
         after.iter().all(|f| f["contextId"] != "long"),
-        "nothing of a closed context follows its isFinal"
+        "nothing of a stopped context follows its isFinal"
     );
     let seconds = secs(&audio_of(&after, Some("next")));
     assert!((0.55..=0.65).contains(&seconds), "{seconds} s");
+    // close_socket speaks what a context holds, then closes.
+    s.send(json!({"text": "Bye.", "context_id": "last"})).await;
+    s.send(json!({"close_socket": true})).await;
+    let last = s
+        .until(|v| v["contextId"] == "last" && v["isFinal"] == true)
+        .await;
+    assert!((0.35..=0.45).contains(&secs(&audio_of(&last, Some("last")))));
+    assert!(matches!(s.next().await, Frame::Closed(1000)));
 }
 
 #[tokio::test]

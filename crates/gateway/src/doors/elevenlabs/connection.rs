@@ -5,9 +5,11 @@
 //!   `text: ""` ends the input: the rest is spoken, `{"isFinal": true}` is sent and the
 //!   socket closes.
 //! - `multi-stream-input`: contexts named by `context_id`, each opened by its first
-//!   message; `flush: true`; `close_context: true` stops the context at once (barge-in:
-//!   nothing of it is written after its `isFinal`); `close_socket: true` speaks what every
-//!   context holds, then closes.
+//!   message with text; `flush: true`; `close_context: true` speaks what the context
+//!   holds, then sends its `isFinal`; with `immediate: true` (a gateway extension) it
+//!   stops the context at once (barge-in: nothing of it is written after its `isFinal`);
+//!   `text: ""` keeps a context alive (nothing to do here); `close_socket: true` speaks
+//!   what every context holds, then closes.
 
 use super::handler::speed;
 use super::wire::{self, ElevenLabsWire, Incoming};
@@ -91,15 +93,31 @@ impl Door for ElevenLabs {
             if !self.multi {
                 return self.fail(None, 400, "close_context is for multi-stream-input");
             }
-            return if cx.cancel(&id) {
-                vec![Reply::text(wire::final_message(Some(&id)))]
-            } else {
-                self.fail(Some(&id), 404, &format!("unknown context {id:?}"))
+            // ElevenLabs closes a context after its audio (the agent frameworks send
+            // close_context right after their last flush and wait for isFinal);
+            // `immediate: true` stops it at once instead (barge-in).
+            if m.immediate {
+                return if cx.cancel(&id) {
+                    vec![Reply::text(wire::final_message(Some(&id)))]
+                } else {
+                    self.fail(Some(&id), 404, &format!("unknown context {id:?}"))
+                };
+            }
+            return match cx.get_mut(&id) {
+                Some(context) => {
+                    let _ = context.close(); // Closed already: its isFinal comes anyway.
+                    Vec::new()
+                }
+                None => self.fail(Some(&id), 404, &format!("unknown context {id:?}")),
             };
         }
         let text = m.text.as_deref().unwrap_or_default();
-        // `text: ""` ends the single socket's input; on the multi socket it keeps a
-        // context alive, which here needs nothing.
+        if self.multi && text.is_empty() && (!m.flush || cx.get_mut(&id).is_none()) {
+            // A keep-alive (`text: ""`, with or without a context), or a flush of a
+            // context that holds nothing: nothing to do here.
+            return Vec::new();
+        }
+        // `text: ""` ends the single socket's input.
         let end = !self.multi && m.text.is_some() && text.is_empty();
         if cx.get_mut(&id).is_none() {
             if end {

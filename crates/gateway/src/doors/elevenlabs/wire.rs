@@ -95,6 +95,10 @@ pub struct Incoming {
     pub close_context: bool,
     #[serde(default)]
     pub close_socket: bool,
+    /// With `close_context`: stop now instead of after the context's audio (not
+    /// ElevenLabs'; for barge-in).
+    #[serde(default)]
+    pub immediate: bool,
     pub voice_settings: Option<VoiceSettings>,
 }
 
