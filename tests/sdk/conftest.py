@@ -53,6 +53,8 @@ class Gateway:
             fields = record.get("fields", record)
             if fields.get("message") == "tts-gateway listening":
                 self.port = int(fields["addr"].rsplit(":", 1)[1])
+                wyoming = fields.get("wyoming", "off")
+                self.wyoming_port = None if wyoming == "off" else int(wyoming)
                 break
         if self.port is None:
             self.proc.kill()
@@ -72,7 +74,9 @@ class Gateway:
 
 @pytest.fixture(scope="session")
 def gateway():
-    g = Gateway()
+    # Every suite shares this gateway from one address: the default limit of 50 streams a
+    # minute would refuse the later suites. The limit itself is tested on its own gateway.
+    g = Gateway({"RATE_LIMIT_MAX_REQUESTS_PER_WINDOW": "100000", "WYOMING_PORT": "0"})
     yield g
     g.stop()
 

@@ -31,6 +31,8 @@ pub struct Components {
 
 pub struct Application {
     listener: TcpListener,
+    /// The Wyoming protocol's listener, when `WYOMING_PORT` is set.
+    wyoming: Option<TcpListener>,
     router: axum::Router,
     state: Arc<AppState>,
 }
@@ -42,8 +44,12 @@ impl Application {
     }
 
     pub async fn build_with(settings: Settings, parts: Components) -> std::io::Result<Self> {
-        let listener = bind(&settings).await?;
+        let listener = bind(&settings, settings.port).await?;
         let local_addr = listener.local_addr()?;
+        let wyoming = match settings.wyoming_port {
+            Some(port) => Some(bind(&settings, port).await?),
+            None => None,
+        };
         let providers = match parts.providers {
             Some(p) => p,
             None => {
@@ -109,6 +115,7 @@ impl Application {
         let router = routes::router(Arc::clone(&state));
         Ok(Self {
             listener,
+            wyoming,
             router,
             state,
         })
@@ -116,6 +123,12 @@ impl Application {
 
     pub fn port(&self) -> u16 {
         self.state.local_addr.port()
+    }
+
+    /// The Wyoming port, when it is on.
+    pub fn wyoming_port(&self) -> Option<u16> {
+        let addr = self.wyoming.as_ref()?.local_addr().ok()?;
+        Some(addr.port())
     }
 
     pub fn state(&self) -> Arc<AppState> {
@@ -130,19 +143,38 @@ impl Application {
     ) -> std::io::Result<()> {
         let state = self.state;
         let sweeper = tokio::spawn(sweep_sessions(Arc::clone(&state)));
+        // One shutdown for both doors: HTTP stops accepting, and so does Wyoming; their
+        // running streams share the grace period below.
+        let stop = CancellationToken::new();
+        let wyoming = self.wyoming.map(|listener| {
+            tokio::spawn(crate::doors::wyoming::serve(
+                Arc::clone(&state),
+                listener,
+                stop.clone(),
+            ))
+        });
+        let stopping = stop.clone();
         let service = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
         // Realtime frames are small and latency-bound (a `cancelled` must not wait for
         // the client's delayed ACK): no Nagle on any connection.
-        let listener = self.listener.tap_io(|tcp| {
+        let http = self.listener.tap_io(|tcp| {
             if let Err(e) = tcp.set_nodelay(true) {
                 tracing::debug!(error = %e, "could not set TCP_NODELAY");
             }
         });
-        axum::serve(listener, service)
-            .with_graceful_shutdown(shutdown)
-            .await?;
+        let served = axum::serve(http, service)
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                stopping.cancel();
+            })
+            .await;
+        stop.cancel();
+        if let Some(w) = wyoming {
+            let _ = w.await;
+        }
+        served?;
         sweeper.abort();
         state.streams.close();
         let grace = state.settings.shutdown_grace;
@@ -168,8 +200,8 @@ impl Application {
 
 /// Binds the listener. Its send-buffer size is inherited by every accepted connection
 /// (setting it turns off the kernel's autotuning, which is the point).
-async fn bind(settings: &Settings) -> std::io::Result<TcpListener> {
-    let addr = tokio::net::lookup_host((settings.host.as_str(), settings.port))
+async fn bind(settings: &Settings, port: u16) -> std::io::Result<TcpListener> {
+    let addr = tokio::net::lookup_host((settings.host.as_str(), port))
         .await?
         .next()
         .ok_or_else(|| {

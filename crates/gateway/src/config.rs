@@ -16,6 +16,9 @@ pub struct Settings {
     pub host: String,
     /// `PORT` (8080); 0 picks a free port.
     pub port: u16,
+    /// `WYOMING_PORT` (unset: off): the Wyoming protocol's TCP port (Home Assistant), on
+    /// `HOST`; 0 picks a free port.
+    pub wyoming_port: Option<u16>,
     /// `RATE_LIMIT_MAX_REQUESTS_PER_WINDOW` (50): session creations per client address.
     pub rate_limit_max_requests: u32,
     /// `RATE_LIMIT_WINDOW_SECONDS` (60).
@@ -132,6 +135,10 @@ impl Settings {
         Ok(Self {
             host: get("HOST").unwrap_or_else(|| "0.0.0.0".into()),
             port: num(get, "PORT", 8080u16, 0)?,
+            wyoming_port: match get("WYOMING_PORT").filter(|v| !v.trim().is_empty()) {
+                Some(_) => Some(num(get, "WYOMING_PORT", 0u16, 0)?),
+                None => None,
+            },
             rate_limit_max_requests: num(get, "RATE_LIMIT_MAX_REQUESTS_PER_WINDOW", 50, 1)?,
             rate_limit_window: secs("RATE_LIMIT_WINDOW_SECONDS", 60)?,
             rate_limit_max_clients: num(get, "RATE_LIMIT_MAX_TRACKED_CLIENTS", 100_000, 1)?,

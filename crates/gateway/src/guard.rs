@@ -10,7 +10,7 @@ use crate::client_ip::client_ip;
 use crate::metrics::ScopeLabels;
 use crate::pipeline::Api;
 use crate::state::AppState;
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use std::net::{IpAddr, SocketAddr};
 
 /// Why a request was refused before any work.
@@ -24,6 +24,26 @@ pub enum Refusal {
     /// The limiter's backend (Redis) did not answer.
     #[error("rate limiter unavailable: {0}")]
     Unavailable(String),
+}
+
+impl Refusal {
+    /// The HTTP status a door answers: 429, or 503 when the limiter is down.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Refusal::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Refusal::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    /// The `Retry-After` of a rate-limited request.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            Refusal::RateLimited {
+                retry_after_secs, ..
+            } => Some(*retry_after_secs),
+            Refusal::Unavailable(_) => None,
+        }
+    }
 }
 
 /// Who is asking.

@@ -32,8 +32,10 @@ async fn main() {
         voices = state.catalog.all().len(),
         formats = %formats.join(","),
         mp3_quality = if state.settings.mp3_complexity.is_some() { "fast" } else { "standard" },
+        wyoming = %app.wyoming_port().map_or("off".to_string(), |p| p.to_string()),
         "tts-gateway listening"
     );
+
     // Serve from a runtime worker rather than the main thread, so the accept loop and the
     // connections share the same threads (on one core: no extra thread to switch to).
     match tokio::spawn(app.run_until_stopped(shutdown_signal())).await {

@@ -74,6 +74,25 @@ pub enum Refused {
     TooMuch(usize),
 }
 
+impl Refused {
+    /// The HTTP-like code and the sentence a door answers for context `id`.
+    pub fn answer(&self, id: &str) -> (u16, String) {
+        match self {
+            Refused::Closed => (
+                409,
+                format!("context {id:?} was closed; it takes no more text"),
+            ),
+            Refused::TooMuch(limit) => (
+                413,
+                format!(
+                    "context {id:?} would hold more than {limit} bytes of text not yet spoken \
+                     (REALTIME_MAX_BUFFERED_BYTES); send less at once, or wait for its audio"
+                ),
+            ),
+        }
+    }
+}
+
 /// What a door starts a context with.
 pub struct Start<S> {
     pub uid: u64,

@@ -42,10 +42,23 @@ pub enum Api {
     File,
     OpenAi,
     Realtime,
+    Deepgram,
+    ElevenLabs,
+    Cartesia,
+    Wyoming,
 }
 
 impl Api {
-    pub const ALL: [Api; 4] = [Api::Session, Api::File, Api::OpenAi, Api::Realtime];
+    pub const ALL: [Api; 8] = [
+        Api::Session,
+        Api::File,
+        Api::OpenAi,
+        Api::Realtime,
+        Api::Deepgram,
+        Api::ElevenLabs,
+        Api::Cartesia,
+        Api::Wyoming,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -53,6 +66,10 @@ impl Api {
             Api::File => "file",
             Api::OpenAi => "openai",
             Api::Realtime => "realtime",
+            Api::Deepgram => "deepgram",
+            Api::ElevenLabs => "elevenlabs",
+            Api::Cartesia => "cartesia",
+            Api::Wyoming => "wyoming",
         }
     }
 }

@@ -11,6 +11,10 @@ use crate::state::AppState;
 use tts_audio::EncoderOptions;
 use tts_core::{canonicalize_language, language_matches, AudioFormat, SynthesisRequest};
 
+/// The voice a door takes when its client names none (an OpenAI voice name the operator
+/// did not map, a Wyoming request without a voice): the first of these that runs here.
+pub const DEFAULT_VOICES: [&str; 3] = ["en_US-joe-medium", "espeak-en-us", "en-US-mock-1"];
+
 /// A validated request: the engine and voice, and how the audio is delivered.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SpeechRequest {

@@ -33,9 +33,18 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/tts/sessions/{id}", get(sessions::show))
         .route("/v1/tts/sessions/{id}/file", get(file::download))
         .route("/v1/tts/stream/{id}", get(doors::session::upgrade))
-        .route("/v1/tts/realtime", get(doors::realtime::upgrade))
+        .route(
+            "/v1/tts/realtime",
+            get(doors::socket::accept::<doors::realtime::Realtime>),
+        )
         .route("/v1/audio/speech", post(doors::openai::speech))
         .route("/v1/models", get(doors::openai::models))
+        .route(
+            "/v1/speak",
+            get(doors::deepgram::upgrade).post(doors::deepgram::speak),
+        )
+        .nest("/elevenlabs", elevenlabs())
+        .nest("/cartesia", cartesia())
         // Under /v1/ a typo is an API error, not the web UI's index.html.
         .route("/v1/{*rest}", any(unknown_endpoint))
         .layer(DefaultBodyLimit::max(state.settings.max_body_bytes))
@@ -61,6 +70,36 @@ async fn unknown_endpoint(method: axum::http::Method, uri: Uri) -> crate::error:
         "no endpoint {method} {}; the API's endpoints are listed in the README (GET /v1/voices, POST /v1/tts/sessions, …)",
         uri.path()
     ))
+}
+
+/// ElevenLabs' paths, under the `/elevenlabs` prefix clients set in their base URL.
+fn elevenlabs() -> Router<Arc<AppState>> {
+    use doors::elevenlabs as el;
+    Router::new()
+        .route("/v1/voices", get(el::voices))
+        .route("/v1/models", get(el::models))
+        .route("/v1/text-to-speech/{voice_id}", post(el::speech))
+        .route("/v1/text-to-speech/{voice_id}/stream", post(el::speech))
+        .route(
+            "/v1/text-to-speech/{voice_id}/stream-input",
+            get(el::upgrade),
+        )
+        .route(
+            "/v1/text-to-speech/{voice_id}/multi-stream-input",
+            get(el::upgrade),
+        )
+}
+
+/// Cartesia's paths, under the `/cartesia` prefix clients set in their base URL.
+fn cartesia() -> Router<Arc<AppState>> {
+    use doors::cartesia;
+    Router::new()
+        .route("/tts/bytes", post(cartesia::bytes))
+        .route(
+            "/tts/websocket",
+            get(doors::socket::accept::<cartesia::Cartesia>),
+        )
+        .route("/voices", get(cartesia::voices))
 }
 
 fn cors(origins: &[String]) -> CorsLayer {

@@ -2,6 +2,7 @@
 
 mod admission;
 mod doubles;
+mod elevenlabs;
 mod engines;
 mod file;
 mod formats;
@@ -11,5 +12,6 @@ mod rate_limit;
 mod reading;
 mod realtime;
 mod resilience;
+mod sockets;
 mod stream;
 mod validation;

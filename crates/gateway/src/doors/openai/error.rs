@@ -64,19 +64,16 @@ impl From<Unservable> for OpenAiError {
 
 impl From<Refusal> for OpenAiError {
     fn from(r: Refusal) -> Self {
-        match r {
-            Refusal::RateLimited {
-                detail,
-                retry_after_secs,
-            } => Self {
-                status: StatusCode::TOO_MANY_REQUESTS,
-                message: detail,
-                kind: "requests",
-                param: None,
-                code: Some("rate_limit_exceeded"),
-                retry_after_secs: Some(retry_after_secs),
-            },
-            other => Self::server(StatusCode::SERVICE_UNAVAILABLE, other.to_string()),
+        let (kind, code) = match r {
+            Refusal::RateLimited { .. } => ("requests", Some("rate_limit_exceeded")),
+            Refusal::Unavailable(_) => ("server_error", None),
+        };
+        Self {
+            status: r.status(),
+            kind,
+            code,
+            retry_after_secs: r.retry_after_secs(),
+            ..Self::server(r.status(), r.to_string())
         }
     }
 }

@@ -1,19 +1,16 @@
 //! `POST /v1/audio/speech` and `GET /v1/models`.
 //!
-//! The answer waits for the first audio (or the failure before it), so an error that
-//! comes before any audio still gets its own HTTP status; after that the body streams
-//! with chunked transfer as the pipeline produces it. A client that goes away cancels
-//! the job.
+//! The body is streamed by `doors::http` (its first audio awaited, so an error before
+//! any audio keeps its own HTTP status).
 
 use super::error::OpenAiError;
 use super::wire::{self, StreamFormat, OPENAI_MODELS};
+use crate::doors::http::{self, cut_on_failure, stream_body, Ending, NoAudio};
 use crate::guard;
 use crate::pipeline::speakable::prepare;
-use crate::pipeline::{
-    self, first_audio, resolve, Api, Framed, Framer, Job, Produced, StreamFailure, Text, Wanted,
-};
+use crate::pipeline::{resolve, Api, Framer, Job, Text, Wanted};
 use crate::state::AppState;
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -21,14 +18,10 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use futures::stream;
 use serde_json::json;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
-use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
-use tokio_util::sync::{CancellationToken, DropGuard};
 
 pub async fn speech(
     State(state): State<Arc<AppState>>,
@@ -43,20 +36,8 @@ pub async fn speech(
         ..OpenAiError::invalid(None, format!("could not read the request body: {e}"))
     })?;
     let req = wire::parse(&body)?;
-    let chars = req.input.chars().count();
-    if req.input.trim().is_empty() {
-        return Err(OpenAiError::invalid(
-            Some("input"),
-            "input must not be empty",
-        ));
-    }
-    let max = state.settings.max_text_chars;
-    if chars > max {
-        return Err(OpenAiError::invalid(
-            Some("input"),
-            format!("input is {chars} characters; at most {max} are accepted"),
-        ));
-    }
+    http::check_text(&state, &req.input)
+        .map_err(|m| OpenAiError::invalid(Some("input"), m.replace("the text", "input")))?;
     let speed = match req.speed {
         None => None,
         Some(s) if (0.25..=4.0).contains(&s) => Some(s as f32),
@@ -96,40 +77,28 @@ pub async fn speech(
         encode: true,
         retain: false,
     };
-    let cancel = CancellationToken::new();
-    let (mut rx, mut producer) = pipeline::spawn(
-        &state,
-        job,
-        cancel.clone(),
-        state.settings.stream_buffer_frames,
-    );
-    let guard = cancel.drop_guard();
-    let first = match rx.recv().await {
-        Some(first) => first,
-        // Nothing was produced: the failure (queue full, engine down…) is the answer.
-        None => {
-            return Err(outcome(&mut producer).await.err().map_or_else(
-                || OpenAiError::invalid(Some("input"), "the input produced no audio"),
-                OpenAiError::from,
-            ))
-        }
+    let ending: Ending = if sse {
+        Box::new(|outcome| {
+            let event = match outcome {
+                Ok(_) => r#"{"type":"speech.audio.done","usage":{"input_tokens":0,"output_tokens":0,"total_tokens":0}}"#.to_string(),
+                Err(f) => OpenAiError::from(f).event().to_string(),
+            };
+            Some(Ok(Bytes::from(format!("data: {event}\n\n"))))
+        })
+    } else {
+        cut_on_failure()
     };
-    first_audio(&state, Api::OpenAi, since);
+    let body = stream_body(&state, job, since, ending)
+        .await
+        .map_err(|no| match no {
+            NoAudio::Failed(f) => OpenAiError::from(f),
+            NoAudio::Empty => OpenAiError::invalid(Some("input"), "the input produced no audio"),
+        })?;
     let content_type = if sse {
         "text/event-stream".to_string()
     } else {
         format.content_type(rate)
     };
-    let body = Body::from_stream(stream::unfold(
-        Streaming::First {
-            first: first.frame,
-            rx,
-            producer,
-            sse,
-            _guard: guard,
-        },
-        Streaming::next,
-    ));
     Ok((
         StatusCode::OK,
         [
@@ -168,94 +137,5 @@ impl Framer for SpeechFrames {
         STANDARD.encode_string(data, &mut event);
         event.push_str("\"}\n\n");
         Bytes::from(event)
-    }
-}
-
-async fn outcome(
-    producer: &mut JoinHandle<Result<Produced, StreamFailure>>,
-) -> Result<Produced, StreamFailure> {
-    producer.await.unwrap_or_else(|e| {
-        tracing::error!(error = %e, "speech producer panicked");
-        Err(StreamFailure::Encode(tts_audio::EncodeError::Codec(
-            "internal failure".into(),
-        )))
-    })
-}
-
-/// The response body's state: the first frame (already received), then the rest, then
-/// for SSE the closing event.
-enum Streaming {
-    First {
-        first: Bytes,
-        rx: mpsc::Receiver<Framed<Bytes>>,
-        producer: JoinHandle<Result<Produced, StreamFailure>>,
-        sse: bool,
-        /// Cancels the job when the body is dropped (the client went away).
-        _guard: DropGuard,
-    },
-    Rest {
-        rx: mpsc::Receiver<Framed<Bytes>>,
-        producer: JoinHandle<Result<Produced, StreamFailure>>,
-        sse: bool,
-        _guard: DropGuard,
-    },
-    Done,
-}
-
-impl Streaming {
-    async fn next(self) -> Option<(Result<Bytes, std::io::Error>, Streaming)> {
-        match self {
-            Streaming::First {
-                first,
-                rx,
-                producer,
-                sse,
-                _guard,
-            } => Some((
-                Ok(first),
-                Streaming::Rest {
-                    rx,
-                    producer,
-                    sse,
-                    _guard,
-                },
-            )),
-            Streaming::Rest {
-                mut rx,
-                mut producer,
-                sse,
-                _guard,
-            } => {
-                if let Some(framed) = rx.recv().await {
-                    let next = Streaming::Rest {
-                        rx,
-                        producer,
-                        sse,
-                        _guard,
-                    };
-                    return Some((Ok(framed.frame), next));
-                }
-                match (outcome(&mut producer).await, sse) {
-                    (Ok(_), true) => {
-                        let done = r#"data: {"type":"speech.audio.done","usage":{"input_tokens":0,"output_tokens":0,"total_tokens":0}}"#;
-                        Some((Ok(Bytes::from(format!("{done}\n\n"))), Streaming::Done))
-                    }
-                    (Ok(_), false) => None,
-                    (Err(f), true) => {
-                        let event = OpenAiError::from(f).event();
-                        Some((
-                            Ok(Bytes::from(format!("data: {event}\n\n"))),
-                            Streaming::Done,
-                        ))
-                    }
-                    // Raw audio has no way to say what went wrong mid-body: end it
-                    // abnormally, so the client sees a truncated transfer, not a short file.
-                    (Err(f), false) => {
-                        Some((Err(std::io::Error::other(f.to_string())), Streaming::Done))
-                    }
-                }
-            }
-            Streaming::Done => None,
-        }
     }
 }

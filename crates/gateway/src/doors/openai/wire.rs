@@ -1,6 +1,7 @@
 //! OpenAI's `POST /v1/audio/speech` body, and how its names map to ours.
 
 use super::error::OpenAiError;
+use crate::pipeline::request::DEFAULT_VOICES;
 use crate::state::AppState;
 use serde::Deserialize;
 use tts_core::AudioFormat;
@@ -12,9 +13,6 @@ pub const OPENAI_VOICES: [&str; 13] = [
     "alloy", "ash", "ballad", "coral", "echo", "fable", "nova", "onyx", "sage", "shimmer", "verse",
     "marin", "cedar",
 ];
-/// What an OpenAI voice name means when the operator maps nothing: the first of these
-/// that runs here.
-const DEFAULT_VOICES: [&str; 3] = ["en_US-joe-medium", "espeak-en-us", "en-US-mock-1"];
 /// OpenAI delivers every format at 24 kHz (`pcm` is 24 kHz s16le).
 pub const DEFAULT_RATE: u32 = 24_000;
 
