@@ -14,3 +14,4 @@ mod resilience;
 mod sockets;
 mod stream;
 mod validation;
+mod wyoming;
