@@ -6,6 +6,8 @@ cannot reach a gateway served over plain HTTP; the two sockets are tested at the
 level in crates/gateway/tests/api/elevenlabs.rs (see docs/ELEVENLABS.md).
 """
 
+import base64
+
 import httpx
 import pytest
 from elevenlabs import VoiceSettings
@@ -70,6 +72,23 @@ def test_a_speed_out_of_range_is_refused(gateway):
         b"".join(client(gateway).text_to_speech.convert(VOICE, text=TEXT, voice_settings=VoiceSettings(speed=9.0)))
     assert e.value.status_code == 400
     assert "speed" in e.value.body["detail"]["message"]
+
+
+def test_stream_with_timestamps_sends_audio_in_json_lines(gateway):
+    chunks = list(
+        client(gateway).text_to_speech.stream_with_timestamps(VOICE, text=TEXT, output_format="pcm_16000")
+    )
+    assert len(chunks) >= 1
+    pcm = b"".join(base64.b64decode(c.audio_base_64) for c in chunks)
+    assert abs(seconds(pcm, 16000) - len(TEXT) * 0.1) < 0.01
+    # mock_tone gives no word timings (yet): alignment is absent rather than made up.
+    assert all(c.alignment is None for c in chunks)
+
+
+def test_convert_with_timestamps_answers_one_object(gateway):
+    r = client(gateway).text_to_speech.convert_with_timestamps(VOICE, text=TEXT, output_format="pcm_16000")
+    assert abs(seconds(base64.b64decode(r.audio_base_64), 16000) - len(TEXT) * 0.1) < 0.01
+    assert r.alignment is None
 
 
 def test_an_unknown_voice_is_a_404_in_elevenlabs_shape(gateway):

@@ -375,6 +375,18 @@ mod tests {
     }
 
     #[test]
+    fn wyoming_is_off_unless_a_port_is_given() {
+        assert_eq!(with(&[]).unwrap().wyoming_port, None);
+        assert_eq!(with(&[("WYOMING_PORT", "")]).unwrap().wyoming_port, None);
+        let s = with(&[("WYOMING_PORT", "10200")]).unwrap();
+        assert_eq!(s.wyoming_port, Some(10200));
+        assert_eq!(
+            with(&[("WYOMING_PORT", "x")]).unwrap_err().var,
+            "WYOMING_PORT"
+        );
+    }
+
+    #[test]
     fn redis_is_off_unless_a_url_is_given() {
         assert_eq!(with(&[]).unwrap().redis_url, None);
         assert_eq!(with(&[("REDIS_URL", "")]).unwrap().redis_url, None);

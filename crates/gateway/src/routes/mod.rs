@@ -81,6 +81,14 @@ fn elevenlabs() -> Router<Arc<AppState>> {
         .route("/v1/text-to-speech/{voice_id}", post(el::speech))
         .route("/v1/text-to-speech/{voice_id}/stream", post(el::speech))
         .route(
+            "/v1/text-to-speech/{voice_id}/with-timestamps",
+            post(el::speech),
+        )
+        .route(
+            "/v1/text-to-speech/{voice_id}/stream/with-timestamps",
+            post(el::speech),
+        )
+        .route(
             "/v1/text-to-speech/{voice_id}/stream-input",
             get(el::upgrade),
         )

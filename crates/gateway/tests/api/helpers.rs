@@ -11,6 +11,8 @@ use tts_gateway::{Application, Components, Settings};
 
 pub struct TestApp {
     pub base: String,
+    /// The Wyoming port, when the settings turned it on.
+    pub wyoming_port: Option<u16>,
     pub state: Arc<AppState>,
     pub client: reqwest::Client,
     stop: Option<oneshot::Sender<()>>,
@@ -28,6 +30,7 @@ pub async fn spawn_with(configure: impl FnOnce(&mut Settings), parts: Components
         .await
         .expect("app builds");
     let base = format!("http://127.0.0.1:{}", app.port());
+    let wyoming_port = app.wyoming_port();
     let state = app.state();
     let (stop, stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(app.run_until_stopped(async {
@@ -35,6 +38,7 @@ pub async fn spawn_with(configure: impl FnOnce(&mut Settings), parts: Components
     }));
     TestApp {
         base,
+        wyoming_port,
         state,
         client: reqwest::Client::new(),
         stop: Some(stop),

@@ -15,3 +15,4 @@ mod resilience;
 mod sockets;
 mod stream;
 mod validation;
+mod wyoming;

@@ -4,68 +4,153 @@
 
 use super::connection::ElevenLabs;
 use super::error::{self, ElevenLabsError, CODES};
-use super::wire::{self, SpeechBody, SpeechQuery, VoiceSettings};
-use crate::doors::http;
+use super::wire::{self, SpeechBody, SpeechQuery, TimestampLines, VoiceSettings};
+use crate::doors::http::{self, NoAudio};
 use crate::doors::socket;
 use crate::guard;
-use crate::pipeline::{resolve, Api, SpeechRequest, Wanted};
+use crate::pipeline::{resolve, Api, Job, SpeechRequest, StreamFailure, Text, Wanted};
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{ConnectInfo, MatchedPath, Path, Query, State};
-use axum::http::{HeaderMap, HeaderName, StatusCode};
+use axum::http::{header, HeaderMap, HeaderName, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
 use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
+use tts_audio::EncodeError;
 
+/// Every speech endpoint: `…/{voice_id}` and `…/stream` (raw audio), and
+/// `…/stream/with-timestamps` (JSON lines as the audio is made) and `…/with-timestamps`
+/// (one JSON object at the end): `audio_base64` with the per-character `alignment` of the
+/// words it holds, when the engine gives timings.
 pub async fn speech(
     State(state): State<Arc<AppState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    path: MatchedPath,
     headers: HeaderMap,
     Path(voice_id): Path<String>,
     query: Result<Query<SpeechQuery>, QueryRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ElevenLabsError> {
     let since = Instant::now();
-    guard::check(&state, peer, &headers, Api::ElevenLabs)
+    let path = path.as_str();
+    let timestamps = path.ends_with("/with-timestamps");
+    let (request, body) =
+        prepare(&state, (peer, &headers), &voice_id, query, body, timestamps).await?;
+    if !timestamps {
+        let headers = vec![
+            (
+                HeaderName::from_static("request-id"),
+                uuid::Uuid::new_v4().to_string(),
+            ),
+            (
+                HeaderName::from_static("x-character-count"),
+                body.text.chars().count().to_string(),
+            ),
+            (
+                HeaderName::from_static("x-model-id"),
+                body.model_id.unwrap_or_default(),
+            ),
+        ];
+        let door = (Api::ElevenLabs, since);
+        return http::raw_speech(&state, request, body.text, door, &CODES, headers).await;
+    }
+    let job = Job {
+        request: Arc::new(request),
+        text: Text::Whole(body.text),
+        framer: TimestampLines::default(),
+        api: Api::ElevenLabs,
+        encode: true,
+        retain: false,
+    };
+    let body = http::stream_body(&state, job, since, http::cut_on_failure())
+        .await
+        .map_err(|no| match no {
+            NoAudio::Failed(f) => CODES.failure(f),
+            NoAudio::Empty => CODES.invalid("the text produced no audio"),
+        })?;
+    let json = [(header::CONTENT_TYPE, "application/json")];
+    if path.ends_with("/stream/with-timestamps") {
+        return Ok((json, body).into_response());
+    }
+    // The whole answer at once: the lines joined into one object.
+    let lines = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .map_err(|e| CODES.failure(StreamFailure::Encode(EncodeError::Codec(e.to_string()))))?;
+    Ok((json, Json(join_lines(&lines))).into_response())
+}
+
+/// Joins `TimestampLines` into one `{"audio_base64","alignment","normalized_alignment"}`.
+fn join_lines(lines: &[u8]) -> Value {
+    let mut audio = Vec::new();
+    let mut alignment: Option<Value> = None;
+    let keys = [
+        "characters",
+        "character_start_times_seconds",
+        "character_end_times_seconds",
+    ];
+    for line in lines.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
+        let Ok(v) = serde_json::from_slice::<Value>(line) else {
+            continue;
+        };
+        if let Some(b64) = v["audio_base64"].as_str() {
+            audio.extend(STANDARD.decode(b64).unwrap_or_default());
+        }
+        if v["alignment"].is_object() {
+            let all =
+                alignment.get_or_insert_with(|| json!({keys[0]: [], keys[1]: [], keys[2]: []}));
+            for key in keys {
+                if let (Some(to), Some(from)) =
+                    (all[key].as_array_mut(), v["alignment"][key].as_array())
+                {
+                    to.extend(from.iter().cloned());
+                }
+            }
+        }
+    }
+    let alignment = alignment.unwrap_or(Value::Null);
+    json!({
+        "audio_base64": STANDARD.encode(audio),
+        "normalized_alignment": alignment,
+        "alignment": alignment,
+    })
+}
+
+/// The checks and the pipeline request every speech endpoint shares.
+async fn prepare(
+    state: &AppState,
+    (peer, headers): (SocketAddr, &HeaderMap),
+    voice_id: &str,
+    query: Result<Query<SpeechQuery>, QueryRejection>,
+    body: Result<Bytes, BytesRejection>,
+    word_timestamps: bool,
+) -> Result<(SpeechRequest, SpeechBody), ElevenLabsError> {
+    guard::check(state, peer, headers, Api::ElevenLabs)
         .await
         .map_err(|r| CODES.refusal(r))?;
     let query = query_of(query)?;
     let body: SpeechBody =
         CODES.json_body(body, (StatusCode::UNPROCESSABLE_ENTITY, "invalid_request"))?;
-    http::check_text(&state, &body.text).map_err(|m| CODES.invalid(m))?;
+    http::check_text(state, &body.text).map_err(|m| CODES.invalid(m))?;
     let language = body
         .language_code
         .as_deref()
         .or(query.language_code.as_deref());
     let request = request(
-        &state,
-        &voice_id,
+        state,
+        voice_id,
         query.output_format.as_deref(),
         language,
         body.voice_settings.as_ref(),
-        false,
+        word_timestamps,
     )?;
-    let headers = vec![
-        (
-            HeaderName::from_static("request-id"),
-            uuid::Uuid::new_v4().to_string(),
-        ),
-        (
-            HeaderName::from_static("x-character-count"),
-            body.text.chars().count().to_string(),
-        ),
-        (
-            HeaderName::from_static("x-model-id"),
-            body.model_id.unwrap_or_default(),
-        ),
-    ];
-    let door = (Api::ElevenLabs, since);
-    http::raw_speech(&state, request, body.text, door, &CODES, headers).await
+    Ok((request, body))
 }
 
 /// `GET /v1/voices`: this gateway's voices, as ElevenLabs lists voices.

@@ -134,27 +134,73 @@ pub fn final_message(context_id: Option<&str>) -> String {
     .to_string()
 }
 
-/// Word timings spread over their characters, ElevenLabs' `alignment`: each word's time
-/// is shared equally by its characters; the gap before a word is one space.
-pub fn alignment(words: &[WordTiming]) -> Value {
-    let (mut chars, mut starts, mut durations) = (Vec::new(), Vec::new(), Vec::new());
+/// Word timings spread over their characters: `(char, start_ms, duration_ms)`. Each
+/// word's time is shared equally by its characters; the gap before a word is one space.
+fn spread(words: &[WordTiming]) -> Vec<(String, f64, f64)> {
+    let mut out = Vec::new();
     let mut last_end: Option<f64> = None;
     for w in words {
         if let Some(end) = last_end {
-            chars.push(" ".to_string());
-            starts.push(end.round() as i64);
-            durations.push((w.start_ms - end).max(0.0).round() as i64);
+            out.push((" ".to_string(), end, (w.start_ms - end).max(0.0)));
         }
         let n = w.word.chars().count().max(1) as f64;
         let each = (w.end_ms - w.start_ms).max(0.0) / n;
         for (i, c) in w.word.chars().enumerate() {
-            chars.push(c.to_string());
-            starts.push((w.start_ms + each * i as f64).round() as i64);
-            durations.push(each.round() as i64);
+            out.push((c.to_string(), w.start_ms + each * i as f64, each));
         }
         last_end = Some(w.end_ms);
     }
-    json!({"chars": chars, "charStartTimesMs": starts, "charDurationsMs": durations})
+    out
+}
+
+/// The sockets' `alignment`: `{"chars","charStartTimesMs","charDurationsMs"}`.
+pub fn alignment(words: &[WordTiming]) -> Value {
+    let chars = spread(words);
+    let ms = |v: f64| v.round() as i64;
+    json!({
+        "chars": chars.iter().map(|c| c.0.as_str()).collect::<Vec<_>>(),
+        "charStartTimesMs": chars.iter().map(|c| ms(c.1)).collect::<Vec<_>>(),
+        "charDurationsMs": chars.iter().map(|c| ms(c.2)).collect::<Vec<_>>(),
+    })
+}
+
+/// The REST `alignment`: `{"characters","character_start_times_seconds",
+/// "character_end_times_seconds"}`.
+pub fn rest_alignment(words: &[WordTiming]) -> Value {
+    let chars = spread(words);
+    json!({
+        "characters": chars.iter().map(|c| c.0.as_str()).collect::<Vec<_>>(),
+        "character_start_times_seconds": chars.iter().map(|c| c.1 / 1000.0).collect::<Vec<_>>(),
+        "character_end_times_seconds": chars.iter().map(|c| (c.1 + c.2) / 1000.0).collect::<Vec<_>>(),
+    })
+}
+
+/// `…/stream/with-timestamps`: one JSON line per piece of audio, `{"audio_base64",
+/// "alignment", "normalized_alignment"}`, the timings riding on the audio they describe.
+#[derive(Default)]
+pub struct TimestampLines {
+    pending: Option<Value>,
+}
+
+impl crate::pipeline::Framer for TimestampLines {
+    type Frame = axum::body::Bytes;
+
+    fn audio(&mut self, _seq: u64, data: &[u8]) -> Self::Frame {
+        let alignment = self.pending.take().unwrap_or(Value::Null);
+        let line = json!({
+            "audio_base64": STANDARD.encode(data),
+            "alignment": alignment,
+            "normalized_alignment": alignment,
+        });
+        let mut bytes = line.to_string().into_bytes();
+        bytes.push(b'\n');
+        bytes.into()
+    }
+
+    fn words(&mut self, words: &[WordTiming]) -> Option<Self::Frame> {
+        self.pending = Some(rest_alignment(words));
+        None
+    }
 }
 
 /// One context's frames. Alignment waits for the audio it describes (the pipeline gives
@@ -244,6 +290,21 @@ mod tests {
         assert_eq!(a["chars"], json!(["H", "i", " ", "y", "o", "u"]));
         assert_eq!(a["charStartTimesMs"], json!([0, 100, 200, 300, 400, 500]));
         assert_eq!(a["charDurationsMs"], json!([100, 100, 100, 100, 100, 100]));
+    }
+
+    #[test]
+    fn rest_alignment_is_in_seconds_with_end_times() {
+        let words = [WordTiming {
+            word: "ab".into(),
+            start_ms: 1000.0,
+            end_ms: 1500.0,
+            text_start: 0,
+            text_end: 2,
+        }];
+        let a = rest_alignment(&words);
+        assert_eq!(a["characters"], json!(["a", "b"]));
+        assert_eq!(a["character_start_times_seconds"], json!([1.0, 1.25]));
+        assert_eq!(a["character_end_times_seconds"], json!([1.25, 1.5]));
     }
 
     #[test]
