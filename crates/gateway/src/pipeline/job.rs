@@ -476,12 +476,14 @@ impl WrittenWords {
     fn timings(&mut self, marks: &[WordMark], piece_start: u64, rate: u32) -> Vec<WordTiming> {
         let ms = |s: u64| (piece_start + s) as f64 * 1000.0 / f64::from(rate.max(1));
         let mut out: Vec<WordTiming> = Vec::with_capacity(marks.len());
+        let mut last_k = 0;
         for m in marks {
             let k = self
                 .spoken
                 .iter()
                 .position(|r| m.text_start < r.end)
                 .unwrap_or(self.spoken.len().saturating_sub(1));
+            last_k = k;
             let range = self
                 .written
                 .get(k)
@@ -502,6 +504,15 @@ impl WrittenWords {
                 text_end,
             };
             out.extend(self.pending.replace(next));
+        }
+        // The held timing is complete once no later spoken word belongs to its token:
+        // send it with this chunk rather than after the piece's audio.
+        let continues = self
+            .written
+            .get(last_k + 1)
+            .is_some_and(|next| Some(next) == self.written.get(last_k));
+        if !continues {
+            out.extend(self.pending.take());
         }
         out
     }

@@ -47,8 +47,30 @@ async fn stream_input_speaks_the_chunks_then_says_final_and_closes() {
     assert!(audio
         .iter()
         .all(|f| f["isFinal"] == false && f.get("contextId").is_none()));
-    // mock_tone has no word timings yet: alignment is null rather than made up.
-    assert!(audio.iter().all(|f| f["alignment"].is_null()));
+    // mock_tone's word timings come as ElevenLabs' per-character alignment.
+    let aligned: Vec<&Value> = audio
+        .iter()
+        .map(|f| &f["alignment"])
+        .filter(|a| !a.is_null())
+        .collect();
+    let chars: String = aligned
+        .iter()
+        .flat_map(|a| a["chars"].as_array().unwrap())
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    for word in ["Hello", "there", "gateway"] {
+        assert!(chars.contains(word), "{chars:?}");
+    }
+    for a in &aligned {
+        let starts: Vec<f64> = a["charStartTimesMs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect();
+        assert!(starts.windows(2).all(|w| w[0] <= w[1]), "{a}");
+        assert_eq!(starts.len(), a["chars"].as_array().unwrap().len());
+    }
     let seconds = secs(&audio_of(&frames, None));
     assert!((1.9..=2.15).contains(&seconds), "{seconds} s");
 }

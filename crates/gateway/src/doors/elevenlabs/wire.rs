@@ -164,6 +164,23 @@ pub fn alignment(words: &[WordTiming]) -> Value {
     })
 }
 
+/// Adds `more` to the alignment waiting for the next audio (the arrays of each key
+/// concatenated), so timings that come before one audio frame are all kept.
+fn append(pending: &mut Option<Value>, more: Value) {
+    match pending {
+        Some(Value::Object(have)) => {
+            if let Value::Object(more) = more {
+                for (key, values) in more {
+                    if let (Some(Value::Array(a)), Value::Array(b)) = (have.get_mut(&key), values) {
+                        a.extend(b);
+                    }
+                }
+            }
+        }
+        _ => *pending = Some(more),
+    }
+}
+
 /// The REST `alignment`: `{"characters","character_start_times_seconds",
 /// "character_end_times_seconds"}`.
 pub fn rest_alignment(words: &[WordTiming]) -> Value {
@@ -198,7 +215,7 @@ impl crate::pipeline::Framer for TimestampLines {
     }
 
     fn words(&mut self, words: &[WordTiming]) -> Option<Self::Frame> {
-        self.pending = Some(rest_alignment(words));
+        append(&mut self.pending, rest_alignment(words));
         None
     }
 }
@@ -241,7 +258,7 @@ impl ContextWire for ElevenLabsWire {
 
     fn words(&self, _context_id: &str, words: &[WordTiming]) -> Option<Message> {
         if let Ok(mut pending) = self.pending.lock() {
-            *pending = Some(alignment(words));
+            append(&mut pending, alignment(words));
         }
         None
     }
