@@ -98,8 +98,12 @@ def test_socket_streams_text_in_with_flush_and_done(gateway):
     # Every audio chunk of the flushed text comes before its flush_done.
     assert kinds.index("flush_done") > max(i for i, k in enumerate(kinds) if k == "chunk")
     assert spoken(seconds(chunks(events)), TEXT)
-    # mock_tone gives no word timings (yet): no timestamps event rather than made-up ones.
-    assert "timestamps" not in kinds
+    # mock_tone's word timings come as Cartesia's timestamps events, in order.
+    stamps = [e for e in events if e.type == "timestamps"]
+    words = [w for e in stamps for w in e.word_timestamps.words]
+    assert [w.strip(",.") for w in words] == ["Hello", "there", "gateway"], words
+    starts = [t for e in stamps for t in e.word_timestamps.start]
+    assert starts == sorted(starts)
 
 
 def test_two_contexts_on_one_socket_each_get_their_own_audio(gateway):

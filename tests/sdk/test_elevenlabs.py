@@ -81,14 +81,20 @@ def test_stream_with_timestamps_sends_audio_in_json_lines(gateway):
     assert len(chunks) >= 1
     pcm = b"".join(base64.b64decode(c.audio_base_64) for c in chunks)
     assert abs(seconds(pcm, 16000) - len(TEXT) * 0.1) < 0.01
-    # mock_tone gives no word timings (yet): alignment is absent rather than made up.
-    assert all(c.alignment is None for c in chunks)
+    # mock_tone's word timings, spread over their characters, ride on the audio.
+    chars = "".join("".join(c.alignment.characters) for c in chunks if c.alignment)
+    assert all(w in chars for w in ("Hello", "there", "gateway")), chars
+    starts = [t for c in chunks if c.alignment for t in c.alignment.character_start_times_seconds]
+    assert starts == sorted(starts) and starts[-1] < len(TEXT) * 0.1
 
 
 def test_convert_with_timestamps_answers_one_object(gateway):
     r = client(gateway).text_to_speech.convert_with_timestamps(VOICE, text=TEXT, output_format="pcm_16000")
     assert abs(seconds(base64.b64decode(r.audio_base_64), 16000) - len(TEXT) * 0.1) < 0.01
-    assert r.alignment is None
+    chars = "".join(r.alignment.characters)
+    assert all(w in chars for w in ("Hello", "there", "gateway")), chars
+    ends = r.alignment.character_end_times_seconds
+    assert ends == sorted(ends) and ends[-1] <= len(TEXT) * 0.1 + 0.01
 
 
 def test_an_unknown_voice_is_a_404_in_elevenlabs_shape(gateway):
