@@ -53,7 +53,7 @@ pub async fn stream_body<F: Framer<Frame = Bytes>>(
     );
     let guard = cancel.drop_guard();
     let Some(first) = rx.recv().await else {
-        return Err(match outcome(state, api, &mut producer).await {
+        return Err(match outcome(&mut producer).await {
             Ok(_) => NoAudio::Empty,
             Err(f) => NoAudio::Failed(f),
         });
@@ -63,8 +63,6 @@ pub async fn stream_body<F: Framer<Frame = Bytes>>(
         Streaming::First {
             first: first.frame,
             rest: Rest {
-                state: Arc::clone(state),
-                api,
                 rx,
                 producer,
                 ending,
@@ -155,8 +153,6 @@ pub fn cut_on_failure() -> Ending {
 
 /// The job's outcome (`pipeline::spawn` has counted it under its door).
 async fn outcome(
-    _state: &AppState,
-    _api: Api,
     producer: &mut JoinHandle<Result<Produced, StreamFailure>>,
 ) -> Result<Produced, StreamFailure> {
     producer.await.unwrap_or_else(|e| {
@@ -168,8 +164,6 @@ async fn outcome(
 }
 
 struct Rest {
-    state: Arc<AppState>,
-    api: Api,
     rx: mpsc::Receiver<Framed<Bytes>>,
     producer: JoinHandle<Result<Produced, StreamFailure>>,
     ending: Ending,
@@ -193,7 +187,7 @@ impl Streaming {
                 if let Some(framed) = rest.rx.recv().await {
                     return Some((Ok(framed.frame), Streaming::Rest(rest)));
                 }
-                let outcome = outcome(&rest.state, rest.api, &mut rest.producer).await;
+                let outcome = outcome(&mut rest.producer).await;
                 (rest.ending)(outcome).map(|piece| (piece, Streaming::Done))
             }
             Streaming::Done => None,
