@@ -71,7 +71,7 @@ impl<'a> WsWriter<'a> {
     }
 
     /// Writes `frames` in one flush and counts them.
-    pub async fn write_all(
+    async fn write_all(
         &mut self,
         sink: &mut Sink,
         frames: Vec<Framed<String>>,
@@ -100,11 +100,6 @@ impl<'a> WsWriter<'a> {
         m.stream_chunks.get_or_create(&self.labels).inc_by(count);
         m.stream_bytes.get_or_create(&self.labels).inc_by(bytes);
         Ok(())
-    }
-
-    /// Sends one message that is not audio (a control or final frame).
-    pub async fn send(&self, sink: &mut Sink, message: Message) -> Result<(), Undelivered> {
-        self.write(sink.send(message)).await
     }
 
     async fn write(
