@@ -38,4 +38,16 @@ pub trait Provider: Send + Sync + 'static {
     /// Starts synthesis and returns the audio as it is produced. Failures to even start
     /// (engine down, unknown voice) come out as the stream's first item.
     fn synthesize(&self, request: SynthesisRequest) -> AudioStream;
+
+    /// What, besides the request, decides the audio of `voice`: the model file's hash,
+    /// the engine's version. Two calls with equal requests and equal fingerprints must
+    /// sound the same, so the gateway's phrase cache may answer the second with the
+    /// first's audio; a new model or engine version MUST change it, so old audio is never
+    /// served for a new model.
+    ///
+    /// `None` (the default) means the audio may not be reused: the engine is remote,
+    /// changes without the gateway knowing, or does not say.
+    fn fingerprint(&self, _voice: &str) -> Option<String> {
+        None
+    }
 }

@@ -64,6 +64,7 @@ impl Application {
         let metrics = Metrics::new();
         metrics.preregister(&providers.ids());
         let redis = crate::redis_backend::from_settings(&settings, &metrics)?;
+        let cache = crate::cache::build(&settings, &metrics, &providers)?;
         let (redis_store, redis_counter) = match redis {
             Some(b) => (Some(b.store), Some(b.rate_counter)),
             None => (None, None),
@@ -95,6 +96,7 @@ impl Application {
         };
         let state = Arc::new(AppState {
             lexicon,
+            cache,
             limiter: RateLimiter::new(
                 counter,
                 settings.rate_limit_max_requests,

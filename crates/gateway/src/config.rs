@@ -99,6 +99,8 @@ pub struct Settings {
     pub openai_default_voice: Option<String>,
     /// The engines' own variables (MOCK_TONE_ENABLED, PIPER_*, ESPEAK_*, COQUI_* …).
     pub providers: ProvidersConfig,
+    /// The phrase cache (`CACHE_*`).
+    pub cache: crate::cache::CacheSettings,
 }
 
 /// Limits of one realtime connection; each is answered with an error frame naming it.
@@ -205,11 +207,14 @@ impl Settings {
             openai_voice_map: voice_map(get)?,
             openai_default_voice: get("OPENAI_DEFAULT_VOICE").filter(|v| !v.is_empty()),
             providers: ProvidersConfig::from_env(get)?,
+            cache: crate::cache::CacheSettings::from_lookup(get)?,
         })
     }
 
     /// Settings for tests: port 0 on loopback, no UI, mock_tone only (engines that load
-    /// models are switched on by the tests that need them), defaults otherwise.
+    /// models are switched on by the tests that need them), no phrase cache (a repeated
+    /// text would otherwise skip the engine and its admission: the cache's own tests turn
+    /// it on), defaults otherwise.
     pub fn for_tests() -> Self {
         Self::from_lookup(&|k| match k {
             "HOST" => Some("127.0.0.1".into()),
@@ -217,6 +222,7 @@ impl Settings {
             "UI_DIR" => Some(String::new()),
             "MOCK_TONE_ENABLED" => Some("1".into()),
             "ESPEAK_ENABLED" | "PIPER_ENABLED" | "COQUI_ENABLED" => Some("0".into()),
+            "CACHE_BUDGET_MB" => Some("0".into()),
             _ => None,
         })
         .expect("test defaults are valid")
@@ -248,7 +254,7 @@ impl Settings {
     }
 }
 
-fn err(var: &str, message: String) -> ConfigError {
+pub(crate) fn err(var: &str, message: String) -> ConfigError {
     ConfigError {
         var: var.to_string(),
         message,
@@ -256,7 +262,7 @@ fn err(var: &str, message: String) -> ConfigError {
 }
 
 /// Parses a whole number no smaller than `min`; the error names the variable.
-fn num<T>(
+pub(crate) fn num<T>(
     get: &dyn Fn(&str) -> Option<String>,
     var: &str,
     default: T,
@@ -278,7 +284,7 @@ where
     Ok(v)
 }
 
-fn list(get: &dyn Fn(&str) -> Option<String>, var: &str) -> Option<Vec<String>> {
+pub(crate) fn list(get: &dyn Fn(&str) -> Option<String>, var: &str) -> Option<Vec<String>> {
     get(var).map(|v| {
         v.split(',')
             .map(|s| s.trim().trim_end_matches('/').to_string())

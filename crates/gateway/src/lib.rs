@@ -8,6 +8,7 @@
 pub mod admission;
 pub mod app;
 pub mod breaker;
+pub mod cache;
 pub mod client_ip;
 pub mod config;
 pub mod doors;

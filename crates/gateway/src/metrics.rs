@@ -77,6 +77,8 @@ type FloatGauge = Gauge<f64, AtomicU64>;
 /// that state just before each scrape, in [`crate::state::AppState::render_metrics`].
 pub struct Metrics {
     registry: Registry,
+    /// The phrase cache's series (`tts_cache_*`).
+    pub cache: crate::cache::CacheMetrics,
     pub sessions: Family<SessionLabels, Counter>,
     pub stream_chunks: Family<StreamLabels, Counter>,
     pub stream_bytes: Family<StreamLabels, Counter>,
@@ -144,7 +146,9 @@ impl Metrics {
             cancels: Family::default(),
             cancel_latency: Family::new_with_constructor(latency_buckets),
             registry: Registry::default(),
+            cache: crate::cache::CacheMetrics::default(),
         };
+        m.cache.register(&mut registry);
         // Counters get their `_total` suffix from the encoder.
         registry.register(
             "tts_sessions",

@@ -32,6 +32,8 @@ pub struct AppState {
     pub local_addr: SocketAddr,
     /// The operator's pronunciation lexicon (`LEXICON_FILE`), reloaded when it changes.
     pub lexicon: Option<tts_normalize::LexiconFile>,
+    /// The phrase cache: sentences' audio, served again without synthesis.
+    pub cache: crate::pipeline::Cache,
 }
 
 impl AppState {
@@ -59,6 +61,7 @@ impl AppState {
         m.queue_maxsize.set(self.admission.max_queue() as i64);
         m.workers_busy.set(self.admission.busy_workers() as i64);
         m.workers_total.set(self.admission.total_workers() as i64);
+        self.cache.refresh_gauges();
         for (id, breaker) in &self.breakers {
             m.circuit_open
                 .get_or_create(&ProviderLabels {

@@ -25,6 +25,8 @@ pub struct CreateSession {
     pub word_timestamps: bool,
     /// `normalize`, `text_type`, `lexicon`.
     pub reading: TextOptions,
+    /// `cache` (default true), `cache_info` (default false).
+    pub cache: crate::cache::CacheUse,
 }
 
 /// Upper bound on `sample_rate_hz`, far above any codec's, to keep numbers sane.
@@ -108,6 +110,10 @@ pub fn parse_create(body: &[u8], max_text_chars: usize) -> Result<CreateSession,
         })
     });
     let lexicon = lexicon_entries(&obj, &mut errors);
+    let cache = crate::cache::CacheUse {
+        enabled: optional_bool(&obj, "cache", &mut errors).unwrap_or(true),
+        marks: optional_bool(&obj, "cache_info", &mut errors).unwrap_or(false),
+    };
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -127,6 +133,7 @@ pub fn parse_create(body: &[u8], max_text_chars: usize) -> Result<CreateSession,
             text_type: text_type.unwrap_or_default(),
             lexicon,
         },
+        cache,
     })
 }
 

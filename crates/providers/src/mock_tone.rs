@@ -19,6 +19,8 @@ pub const SAMPLE_RATE: u32 = 16_000;
 /// Samples of one character: 80 ms of tone, then 20 ms of silence.
 const CHAR_SAMPLES: u64 = SAMPLE_RATE as u64 / 10;
 const TONE_SAMPLES: u64 = CHAR_SAMPLES * 4 / 5;
+/// The rule's version, for [`Provider::fingerprint`]: change it when the tones change.
+const RULE_VERSION: &str = "mock_tone/1";
 
 /// The mock provider. Cheap to clone; tones are shared.
 #[derive(Clone)]
@@ -67,6 +69,10 @@ fn tone(k: u32, sr: u32) -> Vec<i16> {
 impl Provider for MockTone {
     fn id(&self) -> &str {
         PROVIDER_ID
+    }
+
+    fn fingerprint(&self, _voice: &str) -> Option<String> {
+        Some(RULE_VERSION.to_string())
     }
 
     fn voices(&self) -> Vec<Voice> {

@@ -9,8 +9,8 @@
 
 use crate::metrics::{ApiLabels, StreamLabels};
 use crate::pipeline::{
-    self, segment_queue, Api, Framed, Framer, Job, SegmentSender, Segmenter, SegmenterConfig,
-    SpeechRequest, StreamFailure, Text, WordTiming,
+    self, segment_queue, Api, CacheMark, Framed, Framer, Job, SegmentSender, Segmenter,
+    SegmenterConfig, SpeechRequest, StreamFailure, Text, WordTiming,
 };
 use crate::state::AppState;
 use axum::extract::ws::Message;
@@ -29,6 +29,11 @@ pub trait ContextWire: Send + Sync + 'static {
     }
     /// All audio of a flushed segment has been sent.
     fn flushed(&self, _context_id: &str) -> Option<Message> {
+        None
+    }
+    /// Whether the next sentence's audio came from the phrase cache (asked for with
+    /// `cache_info`), where the protocol has a place for it.
+    fn cache(&self, _context_id: &str, _mark: &CacheMark) -> Option<Message> {
         None
     }
     /// The context ended after all its audio (closed by its client).
@@ -287,6 +292,11 @@ impl Framer for ContextFrames {
 
     fn flushed(&mut self) -> Option<Out> {
         let m = self.wire.flushed(&self.id)?;
+        Some(self.out(m))
+    }
+
+    fn cache(&mut self, mark: &CacheMark) -> Option<Out> {
+        let m = self.wire.cache(&self.id, mark)?;
         Some(self.out(m))
     }
 }

@@ -8,7 +8,7 @@
 
 use super::ws::{audio_frame, Undelivered, WsWriter};
 use crate::metrics::{ProviderLabels, StreamLabels};
-use crate::pipeline::{self, close, Api, Framer, Job, StreamFailure, Text, WordTiming};
+use crate::pipeline::{self, close, Api, CacheMark, Framer, Job, StreamFailure, Text, WordTiming};
 use crate::sessions::{Claim, Session};
 use crate::state::AppState;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
@@ -200,6 +200,14 @@ impl Framer for SessionFrames {
 
     fn words(&mut self, words: &[WordTiming]) -> Option<String> {
         Some(json!({"type": "timestamps", "words": words}).to_string())
+    }
+
+    fn cache(&mut self, mark: &CacheMark) -> Option<String> {
+        Some(
+            json!({"type": "cache", "hit": mark.hit, "text_start": mark.text_start,
+                    "text_end": mark.text_end})
+            .to_string(),
+        )
     }
 }
 

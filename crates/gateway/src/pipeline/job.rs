@@ -16,7 +16,7 @@
 use super::failure::StreamFailure;
 use super::request::SpeechRequest;
 use super::segmenter::Segment;
-use super::source::Source;
+use super::speak::{cache_plan, CacheMark, Stream};
 use super::speakable;
 use crate::metrics::{ApiLabels, ProviderLabels};
 use crate::sessions::RetainedAudio;
@@ -178,6 +178,12 @@ pub trait Framer: Send + 'static {
     fn flushed(&mut self) -> Option<Self::Frame> {
         None
     }
+    /// Whether the audio of the sentence that follows came from the phrase cache (only
+    /// called when the request asked, with `cache_info`); `None` where the door's
+    /// protocol has no place for it.
+    fn cache(&mut self, _mark: &CacheMark) -> Option<Self::Frame> {
+        None
+    }
 }
 
 /// A frame and the audio bytes it carries (for metrics).
@@ -282,41 +288,25 @@ pub async fn run<F: Framer>(
         for piece in pieces {
             match piece {
                 Piece::Text { text, rate: factor } => {
-                    out.worker.acquire(&cancel).await?;
-                    let mut source = tokio::select! {
-                        _ = cancel.cancelled() => return Err(out.gone()),
-                        s = Source::open(&state, r.synthesis_at(text.clone(), factor), &r.provider) => s?,
-                    };
-                    // Where this piece starts on the stream's timeline, in engine samples,
-                    // and where its words were in what the client sent.
-                    let start = tape.samples;
-                    let mut written = r
-                        .word_timestamps
+                    let synthesis = r.synthesis_at(text.clone(), factor);
+                    // Where this piece's words were in what the client sent.
+                    let mut written = (r.word_timestamps || r.cache.marks)
                         .then(|| WrittenWords::new(&segment, &text));
-                    loop {
-                        let chunk = tokio::select! {
-                            _ = cancel.cancelled() => return Err(out.gone()),
-                            c = source.next() => c?,
-                        };
-                        let Some(chunk) = chunk else { break };
-                        if tape.samples > 0 && chunk.sample_rate != tape.rate {
-                            return Err(StreamFailure::Provider {
-                                provider: r.provider.clone(),
-                                error: tts_core::ProviderError::internal(format!(
-                                    "engine changed its sample rate mid-stream ({} Hz, then {} Hz)",
-                                    tape.rate, chunk.sample_rate
-                                )),
-                            });
-                        }
-                        tape.rate = chunk.sample_rate;
-                        if let Some(written) = written.as_mut().filter(|_| !chunk.words.is_empty())
-                        {
-                            let words = written.timings(&chunk.words, start, tape.rate);
-                            if !words.is_empty() {
-                                out.words(&words).await?;
+                    let mut stream = Stream {
+                        state: &state,
+                        r: &r,
+                        cancel: &cancel,
+                        tape: &mut tape,
+                        out: &mut out,
+                        written: written.as_mut(),
+                    };
+                    match cache_plan(&state, &r, &synthesis)? {
+                        Some(sentences) => {
+                            for sentence in sentences {
+                                stream.speak_cached(sentence).await?;
                             }
                         }
-                        tape.push(&state, &r, &chunk.samples, &mut out).await?;
+                        None => stream.speak(synthesis).await?,
                     }
                     if let Some(last) = written.as_mut().and_then(WrittenWords::finish) {
                         out.words(&[last]).await?;
@@ -383,11 +373,11 @@ pub async fn run<F: Framer>(
 
 /// The stream's audio so far: its encoder (made at the first audio), its rate, and the
 /// PCM kept for `/file`.
-struct Tape {
+pub(super) struct Tape {
     transcoder: Option<Transcoder>,
-    rate: u32,
+    pub(super) rate: u32,
     retained: Vec<i16>,
-    samples: u64,
+    pub(super) samples: u64,
     bytes: Vec<u8>,
     encode: bool,
     retain: bool,
@@ -395,7 +385,7 @@ struct Tape {
 
 impl Tape {
     /// Appends engine samples (at `self.rate`) to the stream: kept, encoded, framed.
-    async fn push<F: Framer>(
+    pub(super) async fn push<F: Framer>(
         &mut self,
         state: &AppState,
         r: &SpeechRequest,
@@ -439,7 +429,7 @@ fn new_transcoder(
 }
 
 /// Where the words an engine speaks for one piece of text were in what the client sent.
-struct WrittenWords {
+pub(super) struct WrittenWords {
     /// Byte offset of the segment in the stream's text.
     offset: usize,
     /// Byte ranges of the spoken piece's words.
@@ -470,10 +460,33 @@ impl WrittenWords {
         self.pending.take()
     }
 
-    /// The engine's marks (samples from the start of this piece's synthesis) on the
-    /// stream's timeline, each named by the words the client wrote; several spoken
-    /// words for one written token ("$3.50") become one timing.
-    fn timings(&mut self, marks: &[WordMark], piece_start: u64, rate: u32) -> Vec<WordTiming> {
+    /// Where the words spoken in `spoken` (a byte range of the piece) were in the
+    /// stream's text, as (start, end).
+    pub(super) fn span(&self, spoken: std::ops::Range<usize>) -> (usize, usize) {
+        let inside: Vec<&std::ops::Range<usize>> = self
+            .spoken
+            .iter()
+            .zip(&self.written)
+            .filter(|(s, _)| s.start < spoken.end && spoken.start < s.end)
+            .map(|(_, w)| w)
+            .collect();
+        match (inside.first(), inside.last()) {
+            (Some(first), Some(last)) => (self.offset + first.start, self.offset + last.end),
+            _ => (self.offset, self.offset + self.segment.len()),
+        }
+    }
+
+    /// The engine's marks (samples from `piece_start`, text offsets from byte `shift` of
+    /// the piece: a sentence of it, when the cache split it) on the stream's timeline,
+    /// each named by the words the client wrote; several spoken words for one written
+    /// token ("$3.50") become one timing.
+    pub(super) fn timings(
+        &mut self,
+        marks: &[WordMark],
+        piece_start: u64,
+        shift: usize,
+        rate: u32,
+    ) -> Vec<WordTiming> {
         let ms = |s: u64| (piece_start + s) as f64 * 1000.0 / f64::from(rate.max(1));
         let mut out: Vec<WordTiming> = Vec::with_capacity(marks.len());
         let mut last_k = 0;
@@ -481,7 +494,7 @@ impl WrittenWords {
             let k = self
                 .spoken
                 .iter()
-                .position(|r| m.text_start < r.end)
+                .position(|r| m.text_start + shift < r.end)
                 .unwrap_or(self.spoken.len().saturating_sub(1));
             last_k = k;
             let range = self
@@ -519,7 +532,7 @@ impl WrittenWords {
 }
 
 /// The stream's worker: taken before synthesis, given back while idle.
-struct Worker<'a> {
+pub(super) struct Worker<'a> {
     state: &'a AppState,
     permit: Option<OwnedSemaphorePermit>,
     /// Whether the stream went through the queue once already.
@@ -527,7 +540,10 @@ struct Worker<'a> {
 }
 
 impl Worker<'_> {
-    async fn acquire(&mut self, cancel: &CancellationToken) -> Result<(), StreamFailure> {
+    pub(super) async fn acquire(
+        &mut self,
+        cancel: &CancellationToken,
+    ) -> Result<(), StreamFailure> {
         if self.permit.is_some() {
             return Ok(());
         }
@@ -563,20 +579,20 @@ impl Worker<'_> {
 }
 
 /// Frames into the door's buffer, minding a reader that falls behind.
-struct Out<'a, F: Framer> {
+pub(super) struct Out<'a, F: Framer> {
     tx: mpsc::Sender<Framed<F::Frame>>,
     seq: u64,
     cancel: &'a CancellationToken,
     slow_after: Duration,
-    worker: Worker<'a>,
+    pub(super) worker: Worker<'a>,
     framer: &'a mut F,
 }
 
 impl<F: Framer> Out<'_, F> {
     /// The failure for a stream whose reader went away: `LeftQueue` while nothing was
-    /// admitted yet.
-    fn gone(&self) -> StreamFailure {
-        if self.worker.admitted {
+    /// admitted or sent yet (audio from the cache needs no admission).
+    pub(super) fn gone(&self) -> StreamFailure {
+        if self.worker.admitted || self.seq > 0 {
             StreamFailure::ClientGone
         } else {
             StreamFailure::LeftQueue
@@ -604,13 +620,18 @@ impl<F: Framer> Out<'_, F> {
         Ok(())
     }
 
-    async fn words(&mut self, words: &[WordTiming]) -> Result<(), StreamFailure> {
+    pub(super) async fn words(&mut self, words: &[WordTiming]) -> Result<(), StreamFailure> {
         let frame = self.framer.words(words);
         self.control(frame).await
     }
 
     async fn flushed(&mut self) -> Result<(), StreamFailure> {
         let frame = self.framer.flushed();
+        self.control(frame).await
+    }
+
+    pub(super) async fn cache_mark(&mut self, mark: &CacheMark) -> Result<(), StreamFailure> {
+        let frame = self.framer.cache(mark);
         self.control(frame).await
     }
 

@@ -12,6 +12,7 @@ mod job;
 pub mod request;
 pub mod segmenter;
 mod source;
+mod speak;
 pub mod speakable;
 
 pub use failure::{close, StreamFailure};
@@ -21,6 +22,10 @@ pub use job::{
 };
 pub use request::{resolve, SpeechRequest, Unservable, Wanted};
 pub use segmenter::{Segment, Segmenter, SegmenterConfig};
+pub use speak::CacheMark;
+
+/// The gateway's phrase cache, whose flights hand over the pipeline's engine sources.
+pub type Cache = crate::cache::PhraseCache<source::Source>;
 pub use speakable::{TextOptions, TextType, Unreadable};
 
 use crate::metrics::ApiOutcomeLabels;

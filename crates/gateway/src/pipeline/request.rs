@@ -34,6 +34,8 @@ pub struct SpeechRequest {
     pub word_timestamps: bool,
     /// How the text is read: normalisation, SSML, lexicon entries.
     pub reading: TextOptions,
+    /// The phrase cache: used unless the request opted out; marks sent when asked.
+    pub cache: crate::cache::CacheUse,
 }
 
 impl SpeechRequest {
@@ -159,5 +161,6 @@ pub fn resolve(state: &AppState, wanted: Wanted<'_>) -> Result<SpeechRequest, Un
         pitch: wanted.pitch,
         word_timestamps: wanted.word_timestamps,
         reading: wanted.reading,
+        cache: Default::default(),
     })
 }

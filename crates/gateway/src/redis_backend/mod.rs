@@ -192,7 +192,7 @@ impl Redis {
             .inc();
         let cause = cause.map(|e| e.to_string()).unwrap_or_default();
         if self.healthy.swap(false, Ordering::Relaxed) {
-            tracing::warn!(op, %error, %cause, "Redis call failed; answering 503 until it recovers");
+            tracing::warn!(op, %error, %cause, "Redis call failed; sessions answer 503 and the phrase cache is bypassed until it recovers");
         } else {
             tracing::debug!(op, %error, %cause, "Redis call failed");
         }

@@ -75,6 +75,7 @@ pub async fn normalize(
             text_type,
             lexicon: body.lexicon.unwrap_or_default().into_iter().collect(),
         },
+        cache: Default::default(),
     };
     let pieces = prepare(&state, &request, &body.text).map_err(|e| ApiError::BadRequest(e.0))?;
     let spoken: Vec<&str> = pieces

@@ -101,6 +101,7 @@ fn check(state: &AppState, req: CreateSession) -> Result<SessionRequest, ApiErro
         pitch: speech.pitch,
         word_timestamps: speech.word_timestamps,
         reading: speech.reading,
+        cache: req.cache,
     })
 }
 

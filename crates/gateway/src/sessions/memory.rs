@@ -238,6 +238,7 @@ mod tests {
                 pitch: None,
                 word_timestamps: false,
                 reading: Default::default(),
+                cache: Default::default(),
             },
             status: Status::Pending,
             error: None,

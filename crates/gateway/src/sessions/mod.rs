@@ -38,6 +38,9 @@ pub struct SessionRequest {
     /// Normalisation, SSML, lexicon entries (default for older stored sessions).
     #[serde(default)]
     pub reading: crate::pipeline::TextOptions,
+    /// `"cache": false`, `"cache_info": true` (older stored sessions: the defaults).
+    #[serde(default)]
+    pub cache: crate::cache::CacheUse,
 }
 
 impl SessionRequest {
@@ -61,6 +64,7 @@ impl SessionRequest {
             pitch: self.pitch,
             word_timestamps: self.word_timestamps,
             reading: self.reading.clone(),
+            cache: self.cache,
         }
     }
 }

@@ -107,6 +107,8 @@ pub struct Engine {
     voices: Vec<VoiceInfo>,
     stats: Arc<EngineStats>,
     data_path: Option<PathBuf>,
+    /// The library's version and data directory ([`Espeak::version`]).
+    version: String,
 }
 
 static GLOBAL: Mutex<Option<Arc<Engine>>> = Mutex::new(None);
@@ -149,11 +151,11 @@ impl Engine {
                     }
                 };
                 let voices = espeak.list_voices();
-                let _ = ready_tx.send(Ok((espeak.sample_rate(), voices)));
+                let _ = ready_tx.send(Ok((espeak.sample_rate(), voices, espeak.version())));
                 run(espeak, receiver, &thread_stats);
             })
             .map_err(|e| EspeakError::Load(format!("cannot start the engine thread: {e}")))?;
-        let (sample_rate, voices) = ready_rx
+        let (sample_rate, voices, version) = ready_rx
             .recv()
             .map_err(|_| EspeakError::Load("the engine thread died while starting".into()))??;
         Ok(Engine {
@@ -162,7 +164,14 @@ impl Engine {
             voices,
             stats,
             data_path: path,
+            version,
         })
+    }
+
+    /// The library's version and data directory: part of every fingerprint of audio
+    /// that espeak speaks or phonemizes.
+    pub fn version(&self) -> &str {
+        &self.version
     }
 
     pub fn sample_rate(&self) -> u32 {

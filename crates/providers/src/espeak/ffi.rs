@@ -133,6 +133,7 @@ struct Api {
     list_voices: unsafe extern "C" fn(*mut RawVoice) -> *const *const RawVoice,
     text_to_phonemes: unsafe extern "C" fn(*mut *const c_void, c_int, c_int) -> *const c_char,
     terminate: unsafe extern "C" fn() -> c_int,
+    info: unsafe extern "C" fn(*mut *const c_char) -> *const c_char,
 }
 
 static ALIVE: AtomicBool = AtomicBool::new(false);
@@ -233,6 +234,17 @@ impl Espeak {
     /// The rate of the audio [`Espeak::synthesize`] delivers (22050 Hz with stock data).
     pub fn sample_rate(&self) -> u32 {
         self.sample_rate
+    }
+
+    /// The library's version, e.g. `1.51`, and its data directory: what decides its
+    /// audio besides the request.
+    pub fn version(&self) -> String {
+        let mut data: *const c_char = std::ptr::null();
+        // SAFETY: espeak_Info returns a pointer to a static NUL-terminated version string
+        // and stores a pointer to its static data path in `data`; both stay valid while
+        // the library is loaded, which `self` guarantees.
+        let version = unsafe { (self.api.info)(&mut data) };
+        format!("{} {}", lossy(version), lossy(data))
     }
 
     /// Every voice (language) the data directory provides, variants and MBROLA excluded.
@@ -481,6 +493,7 @@ fn load_api(lib: &libloading::Library) -> Result<Api, EspeakError> {
         list_voices: sym!("espeak_ListVoices"),
         text_to_phonemes: sym!("espeak_TextToPhonemes"),
         terminate: sym!("espeak_Terminate"),
+        info: sym!("espeak_Info"),
     })
 }
 

@@ -96,6 +96,16 @@ impl Provider for EspeakProvider {
         self.voices.iter().map(|v| v.voice.clone()).collect()
     }
 
+    /// espeak is deterministic: its version, data and voice decide the audio.
+    fn fingerprint(&self, voice: &str) -> Option<String> {
+        let v = self.voices.iter().find(|v| v.voice.id == voice)?;
+        Some(format!(
+            "espeak-ng {} {}",
+            self.engine.version(),
+            v.identifier
+        ))
+    }
+
     fn synthesize(&self, request: SynthesisRequest) -> AudioStream {
         let Some(voice) = self.voices.iter().find(|v| v.voice.id == request.voice) else {
             let err = ProviderError::bad_request(format!(

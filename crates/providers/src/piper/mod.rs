@@ -113,6 +113,8 @@ pub struct Piper {
     models: Arc<[VoiceModel]>,
     pool: Arc<Pool>,
     stats: Arc<PiperStats>,
+    /// The phonemizer's version ([`Engine::version`]): part of every fingerprint.
+    espeak_version: String,
 }
 
 impl Piper {
@@ -123,6 +125,7 @@ impl Piper {
         let models: Arc<[VoiceModel]> = model::discover(&absolute(&config.voices_dir))?.into();
         let env = model::environment(&absolute(&config.ort_dylib_path))?;
         let stats = Arc::new(PiperStats::default());
+        let espeak_version = espeak.version().to_string();
         let pool = Pool::start(
             &env,
             Arc::clone(&models),
@@ -136,6 +139,7 @@ impl Piper {
             models,
             pool: Arc::new(pool),
             stats,
+            espeak_version,
         })
     }
 
@@ -198,6 +202,19 @@ impl Provider for Piper {
 
     fn voices(&self) -> Vec<Voice> {
         self.voices.iter().map(|v| v.voice.clone()).collect()
+    }
+
+    /// The model's hash (computed once at load), whether its graph runs cut (streamed
+    /// audio differs from the whole graph's by a little), and the phonemizer's version.
+    /// VITS draws noise, so two syntheses differ slightly, but either is the voice's
+    /// reading of the text: reusing one is what the phrase cache is for.
+    fn fingerprint(&self, voice: &str) -> Option<String> {
+        let v = self.voices.iter().find(|v| v.voice.id == voice)?;
+        let cut = self.pool.cut.get(v.model).copied().unwrap_or(false);
+        Some(format!(
+            "piper {} cut={cut} espeak-ng {}",
+            self.models[v.model].fingerprint, self.espeak_version
+        ))
     }
 
     fn synthesize(&self, request: SynthesisRequest) -> AudioStream {
@@ -408,6 +425,7 @@ mod tests {
                 .iter()
                 .map(|(s, i)| (s.to_string(), *i))
                 .collect::<BTreeMap<_, _>>(),
+            fingerprint: format!("hash of {name}"),
         }
     }
 

@@ -36,6 +36,9 @@ pub struct VoiceModel {
     pub phoneme_ids: PhonemeIds,
     /// Speaker name → id; empty for single-speaker models.
     pub speakers: BTreeMap<String, i64>,
+    /// SHA-256 of the `.onnx` and its `.onnx.json`, hex: a new model (or a changed
+    /// configuration) has a new one, so the phrase cache never serves the old audio.
+    pub fingerprint: String,
 }
 
 #[derive(Deserialize)]
@@ -109,6 +112,19 @@ impl VoiceModel {
         let language = raw
             .language
             .map_or_else(|| espeak_voice.clone(), |l| l.code);
+        let fingerprint = {
+            use sha2::{Digest, Sha256};
+            let mut hash = Sha256::new();
+            let mut file = std::fs::File::open(onnx)
+                .map_err(|e| format!("cannot read {}: {e}", onnx.display()))?;
+            std::io::copy(&mut file, &mut hash)
+                .map_err(|e| format!("cannot read {}: {e}", onnx.display()))?;
+            hash.update(text.as_bytes());
+            hash.finalize()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        };
         let name = onnx
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
@@ -126,6 +142,7 @@ impl VoiceModel {
             phoneme_ids: PhonemeIds::new(&raw.phoneme_id_map, &raw.phoneme_map)
                 .map_err(|e| format!("{}: {e}", json_path.display()))?,
             speakers: raw.speaker_id_map,
+            fingerprint,
         })
     }
 }

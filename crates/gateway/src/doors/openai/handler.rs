@@ -52,7 +52,7 @@ pub async fn speech(
     let (format, rate) = wire::format(&req)?;
     let provider = wire::model(&state, &req.model)?;
     let voice = wire::voice(&state, req.voice.name(), provider);
-    let request = resolve(
+    let mut request = resolve(
         &state,
         Wanted {
             provider,
@@ -67,6 +67,7 @@ pub async fn speech(
             reading: Default::default(),
         },
     )?;
+    request.cache.enabled = req.cache.unwrap_or(true);
     // Malformed SSML is refused now, with its position, not mid-body.
     prepare(&state, &request, &req.input).map_err(|e| OpenAiError::invalid(Some("input"), e.0))?;
     let job = Job {

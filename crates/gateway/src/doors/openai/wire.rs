@@ -34,6 +34,9 @@ pub struct SpeechBody {
     /// Not OpenAI's: the output rate, for clients that want other than 24 kHz.
     #[serde(default)]
     pub sample_rate: Option<u32>,
+    /// Not OpenAI's: `false` bypasses the phrase cache (the SDKs' `extra_body`).
+    #[serde(default)]
+    pub cache: Option<bool>,
 }
 
 /// A voice name, or the newer `{"id": …}` object form.

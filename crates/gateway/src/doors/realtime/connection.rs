@@ -154,7 +154,7 @@ async fn open<'a>(
         None => cx.state.catalog.find_any(voice),
     }
     .map(|v| v.sample_rate_hz);
-    let request = resolve(
+    let mut request = resolve(
         &cx.state,
         Wanted {
             provider,
@@ -170,6 +170,10 @@ async fn open<'a>(
         },
     )
     .map_err(|u| (400, u.message))?;
+    request.cache = crate::cache::CacheUse {
+        enabled: settings.cache.unwrap_or(true),
+        marks: settings.cache_info.unwrap_or(false),
+    };
     cx.admit().await?;
     Ok(cx.start(id, request, settings, delay, Arc::new(RealtimeWire)))
 }

@@ -4,7 +4,7 @@
 //! Server → client: `audio`, `timestamps`, `flushed`, `done`, `cancelled`, `error`.
 
 use crate::doors::context::ContextWire;
-use crate::pipeline::{TextOptions, TextType, WordTiming};
+use crate::pipeline::{CacheMark, TextOptions, TextType, WordTiming};
 use axum::extract::ws::Message;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
@@ -55,6 +55,10 @@ pub struct Settings {
     pub text_type: Option<String>,
     /// Pronunciations for this context: `{"word": "replacement or /ipa/"}`.
     pub lexicon: Option<std::collections::BTreeMap<String, String>>,
+    /// `false` bypasses the phrase cache for this context.
+    pub cache: Option<bool>,
+    /// `true` asks for a `cache` frame before each sentence's audio.
+    pub cache_info: Option<bool>,
 }
 
 impl Settings {
@@ -192,6 +196,12 @@ impl ContextWire for RealtimeWire {
 
     fn words(&self, context_id: &str, words: &[WordTiming]) -> Option<Message> {
         let frame = json!({"type": "timestamps", "context_id": context_id, "words": words});
+        Some(Message::Text(frame.to_string().into()))
+    }
+
+    fn cache(&self, context_id: &str, mark: &CacheMark) -> Option<Message> {
+        let frame = json!({"type": "cache", "context_id": context_id, "hit": mark.hit,
+                           "text_start": mark.text_start, "text_end": mark.text_end});
         Some(Message::Text(frame.to_string().into()))
     }
 
