@@ -5,6 +5,7 @@
 #[allow(dead_code)]
 mod helpers;
 
+mod cache;
 mod cluster;
 mod gated;
 mod layout;
