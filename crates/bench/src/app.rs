@@ -155,6 +155,9 @@ pub fn create_body(args: &Args) -> bytes::Bytes {
     if let Some(kbps) = args.bitrate_kbps {
         body["bitrate_kbps"] = json!(kbps);
     }
+    if !args.cache {
+        body["cache"] = json!(false);
+    }
     body.to_string().into()
 }
 
@@ -164,15 +167,17 @@ pub fn speech_body(args: &Args) -> bytes::Bytes {
         "pcm16" => "pcm",
         other => other,
     };
-    json!({
+    let mut body = json!({
         "model": args.provider,
         "voice": args.voice,
         "input": args.text,
         "response_format": format,
         "sample_rate": args.rate,
-    })
-    .to_string()
-    .into()
+    });
+    if !args.cache {
+        body["cache"] = json!(false);
+    }
+    body.to_string().into()
 }
 
 /// Fails early when the gateway is not there; warns when the voice or format is not listed.

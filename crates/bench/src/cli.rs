@@ -104,6 +104,12 @@ pub struct Args {
     #[arg(long)]
     pub verify: bool,
 
+    /// Let the gateway's phrase cache serve the sessions. Without it every request carries
+    /// `"cache": false`, so a run with one repeated text measures synthesis, as it did
+    /// before the cache; with it, all but the first session are cache hits.
+    #[arg(long)]
+    pub cache: bool,
+
     /// A session that has not ended after this long fails as "timeout".
     #[arg(long, default_value_t = 30.0)]
     pub timeout_secs: f64,
