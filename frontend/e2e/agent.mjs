@@ -75,6 +75,38 @@ export function agentTests(h) {
     await page.close();
   });
 
+  h.test('a repeated sentence shows the cache mark, with its first audio beside a synthesised one', async () => {
+    const page = await h.openPage();
+    // A text no other test spoke, so its first turn misses whatever ran before.
+    const text = `Reference ${Date.now() % 10000}. Goodbye for now.`;
+    await chooseAgent(page, { voice: 'mock_tone/en-US-mock-1', text, rate: 30 });
+    const marks = async (n) => {
+      await page.getByRole('button', { name: 'Speak', exact: true }).click();
+      await waitTurn(page, (count) => {
+        const turns = window.__agentProbe().turns;
+        const t = turns.at(-1);
+        return turns.length === count && t && t.phase !== 'sending' && t.phase !== 'connecting' && t.segments.length === 2;
+      }, n);
+      return (await probe(page)).turns.at(-1).segments;
+    };
+    const first = await marks(1);
+    h.assert(first.every((s) => !s.hit), `the first turn came from the cache: ${JSON.stringify(first)}`);
+    await waitTurn(page, () => window.__agentProbe().turns.at(-1).phase === 'done');
+    const second = await marks(2);
+    h.assert(second.every((s) => s.hit), `the repeated turn was not served from the cache: ${JSON.stringify(second)}`);
+    h.assert(second[0].text.startsWith('Reference '), `the first mark names ${second[0].text}`);
+    await page.waitForSelector('[data-testid="cache-marks"] li.cache-hit', { timeout: 5000 });
+    const shown = await page.locator('[data-testid="cache-marks"] li.cache-hit').count();
+    h.assert(shown === 2, `${shown} sentences show the cache mark`);
+    const hint = await page.textContent('[data-testid="cache-marks"] .hint');
+    h.assert(hint.includes('2 of 2') && hint.includes('synthesised sentence began'), `the cache summary reads: ${hint}`);
+    console.log(
+      `  cached sentences began ${second.map((s) => Math.round(s.afterTextMs)).join(', ')} ms after their text; synthesised: ${first.map((s) => Math.round(s.afterTextMs)).join(', ')} ms`,
+    );
+    await page.locator('[data-testid="agent-panel"]').screenshot({ path: h.shotPath('agent-cache-marks.png') });
+    await page.close();
+  });
+
   h.test('barge-in silences the output within 100 ms of the click, and no later audio of that context plays', async () => {
     const page = await h.openPage();
     await speakLongAnswer(page, { answerAgain: false, playedMs: 1200 });

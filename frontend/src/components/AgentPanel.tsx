@@ -11,6 +11,7 @@ import { cancelLatencyMs } from '../realtime/cancels';
 import { tokenize } from '../realtime/tokenizer';
 import type { Turn } from '../realtime/turn';
 import { AgentTimeline } from './AgentTimeline';
+import { CacheMarks } from './CacheMarks';
 import { Field } from './Field';
 import { formatMs } from './format';
 import { useStore } from './hooks';
@@ -105,6 +106,7 @@ export function AgentPanel({ voices, preferredVoice }: Props) {
         sample_rate_hz: chosenFormat === 'mulaw' || chosenFormat === 'alaw' ? TELEPHONY_RATE : voice.sample_rate_hz,
         word_timestamps: true,
         max_buffer_delay_ms: MAX_BUFFER_DELAY_MS,
+        cache_info: true,
       },
     });
   };
@@ -255,6 +257,7 @@ export function AgentPanel({ voices, preferredVoice }: Props) {
               <dd data-testid="agent-sockets">{snap.socketsOpened}</dd>
             </div>
           </dl>
+          <CacheMarks turns={snap.turns} />
           {c && (
             <p className="barge-report" data-testid="barge-report">
               Cut at {formatMs(c.positionMs)} of audio. Heard: <q>{c.heard.join(' ') || '(nothing)'}</q>

@@ -107,6 +107,7 @@ export class Agent {
         endedAt: t.endedAt,
         stoppedAt: t.stoppedAt,
         words: t.words.map((w) => w.word),
+        segments: t.segments.map((s) => ({ ...s })),
         wordHistory: [...t.wordHistory],
         cancel: t.cancel ? { ...t.cancel, latencyMs: cancelLatencyMs(t.cancel) } : null,
       })),
@@ -137,6 +138,9 @@ export class Agent {
       }
       case 'timestamps':
         turn?.onWords(f.words);
+        return;
+      case 'cache':
+        turn?.onCache(f.hit, f.text_start, f.text_end, performance.now());
         return;
       case 'done':
         turn?.onDone();

@@ -10,6 +10,15 @@ import type { CancelRecord } from './cancels';
 import type { ContextSettings, ClientMessage, WordTiming } from './wire';
 import { mergeWords, wordIndexAt } from './words';
 
+/** A sentence's cache mark: whether its audio came from the phrase cache, and how long
+ * after its last token was sent its audio began (`null` if that token is unknown). */
+export interface SegmentMark {
+  hit: boolean;
+  text: string;
+  at: number;
+  afterTextMs: number | null;
+}
+
 export type TurnPhase = 'connecting' | 'sending' | 'speaking' | 'done' | 'cancelled' | 'failed';
 
 export interface TurnPlan {
@@ -38,6 +47,7 @@ export class Turn {
   readonly audio: AudioMark[] = [];
   readonly heard: HeardSample[] = [];
   words: WordTiming[] = [];
+  readonly segments: SegmentMark[] = [];
   /** The word heard now (see `wordIndexAt`), and each index it took, in order. */
   wordIndex = -1;
   readonly wordHistory: number[] = [];
@@ -165,6 +175,24 @@ export class Turn {
   heardPositionMs(): number {
     const latency = this.out.ctx.outputLatency || this.out.ctx.baseLatency || 0;
     return Math.max(0, (this.player.position() - latency) * 1000);
+  }
+
+  /** A `cache` frame: the sentence at UTF-8 bytes `start..end` of the text sent. */
+  onCache(hit: boolean, start: number, end: number, at: number): void {
+    const bytes = new TextEncoder().encode(this.sentText);
+    const text = new TextDecoder().decode(bytes.slice(start, end)).trim();
+    // The token that completed the sentence: the first whose end reaches `end`.
+    let sent = 0;
+    let completedAt: number | null = null;
+    for (const t of this.tokens) {
+      sent += new TextEncoder().encode(t.text).length;
+      if (sent >= end) {
+        completedAt = t.at;
+        break;
+      }
+    }
+    this.segments.push({ hit, text, at, afterTextMs: completedAt === null ? null : at - completedAt });
+    this.out.changed();
   }
 
   private recordToken(text: string, at: number): void {

@@ -19,6 +19,8 @@ export interface ContextSettings {
   sample_rate_hz: number;
   word_timestamps: boolean;
   max_buffer_delay_ms: number;
+  /** Ask for a `cache` frame before each sentence's audio. */
+  cache_info?: boolean;
 }
 
 export type ClientMessage =
@@ -28,6 +30,7 @@ export type ClientMessage =
 export type ServerFrame =
   | { type: 'audio'; context_id: string; seq: number; data: string }
   | { type: 'timestamps'; context_id: string; words: WordTiming[] }
+  | { type: 'cache'; context_id: string; hit: boolean; text_start: number; text_end: number }
   | { type: 'flushed' | 'done' | 'cancelled'; context_id: string }
   | { type: 'error'; context_id: string | null; code: number; message: string };
 
@@ -53,6 +56,10 @@ export function parseServerFrame(text: string): ServerFrame | null {
       return ctx !== null && typeof v.seq === 'number' && typeof v.data === 'string' ? { type: 'audio', context_id: ctx, seq: v.seq, data: v.data } : null;
     case 'timestamps':
       return ctx !== null && Array.isArray(v.words) ? { type: 'timestamps', context_id: ctx, words: v.words.filter(isWord) } : null;
+    case 'cache':
+      return ctx !== null && typeof v.hit === 'boolean' && typeof v.text_start === 'number' && typeof v.text_end === 'number'
+        ? { type: 'cache', context_id: ctx, hit: v.hit, text_start: v.text_start, text_end: v.text_end }
+        : null;
     case 'flushed':
     case 'done':
     case 'cancelled':
