@@ -95,7 +95,10 @@ export function agentTests(h) {
     const second = await marks(2);
     h.assert(second.every((s) => s.hit), `the repeated turn was not served from the cache: ${JSON.stringify(second)}`);
     h.assert(second[0].text.startsWith('Reference '), `the first mark names ${second[0].text}`);
-    await page.waitForSelector('[data-testid="cache-marks"] li.cache-hit', { timeout: 5000 });
+    // The page redraws a moment after the frames: wait for both marks, then read the summary.
+    await page
+      .waitForFunction(() => document.querySelectorAll('[data-testid="cache-marks"] li.cache-hit').length === 2, null, { timeout: 5000, polling: 20 })
+      .catch(() => undefined);
     const shown = await page.locator('[data-testid="cache-marks"] li.cache-hit').count();
     h.assert(shown === 2, `${shown} sentences show the cache mark`);
     const hint = await page.textContent('[data-testid="cache-marks"] .hint');
