@@ -17,7 +17,7 @@ use super::failure::StreamFailure;
 use super::request::SpeechRequest;
 use super::segmenter::Segment;
 use super::source::Source;
-use super::speakable;
+use super::speakable::{self, Spoken, Utterance};
 use crate::metrics::{ApiLabels, ProviderLabels};
 use crate::sessions::RetainedAudio;
 use crate::state::AppState;
@@ -29,7 +29,6 @@ use tokio::sync::{mpsc, OwnedSemaphorePermit};
 use tokio_util::sync::CancellationToken;
 use tts_audio::Transcoder;
 use tts_core::WordMark;
-use tts_normalize::Piece;
 
 /// Audio is fed to the encoder in pieces of at most this long, so frames stay small
 /// and leave early even when an engine hands over a whole sentence at once.
@@ -279,13 +278,19 @@ pub async fn run<F: Framer>(
         } else {
             speakable::prepare(&state, &r, &segment.text)?
         };
-        for piece in pieces {
-            match piece {
-                Piece::Text { text, rate: factor } => {
+        for spoken in speakable::utterances(pieces) {
+            match spoken {
+                Spoken::Say(Utterance {
+                    text,
+                    phonemes,
+                    rate: factor,
+                }) => {
                     out.worker.acquire(&cancel).await?;
+                    let mut synthesis = r.synthesis_at(text.clone(), factor);
+                    synthesis.phonemes = phonemes;
                     let mut source = tokio::select! {
                         _ = cancel.cancelled() => return Err(out.gone()),
-                        s = Source::open(&state, r.synthesis_at(text.clone(), factor), &r.provider) => s?,
+                        s = Source::open(&state, synthesis, &r.provider) => s?,
                     };
                     // Where this piece starts on the stream's timeline, in engine samples,
                     // and where its words were in what the client sent.
@@ -322,12 +327,11 @@ pub async fn run<F: Framer>(
                         out.words(&[last]).await?;
                     }
                 }
-                Piece::Break { ms } => {
+                Spoken::Pause { ms } => {
                     let silence =
                         vec![0i16; (u64::from(tape.rate) * u64::from(ms) / 1000) as usize];
                     tape.push(&state, &r, &silence, &mut out).await?;
                 }
-                Piece::Phonemes { .. } | Piece::SentenceEnd | Piece::ParagraphEnd => {}
             }
         }
         if segment.flush {

@@ -8,6 +8,7 @@ mod file;
 mod formats;
 mod helpers;
 mod http;
+mod phonemes;
 mod rate_limit;
 mod reading;
 mod realtime;
