@@ -209,6 +209,48 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_phoneme_span_is_read_as_mnemonics_and_keeps_its_written_word() {
+        let request = SynthesisRequest {
+            text: "Hi Nguyen [[x]], bye.".into(),
+            voice: "en-US".into(),
+            phonemes: vec![tts_core::PhonemeSpan {
+                text: 3..9,
+                ipa: "ˈwɪn".into(),
+            }],
+            ..Default::default()
+        };
+        let got = sentences(&request, "gmw/en-US").unwrap();
+        assert_eq!(got.len(), 1);
+        let (text, words) = &got[0];
+        // The text's own brackets cannot open phoneme input.
+        assert_eq!(text, "Hi [['wIn]] ((x)), bye.");
+        let said: Vec<(&str, &str, &str)> = words
+            .iter()
+            .map(|w| {
+                (
+                    w.word.as_str(),
+                    &text[w.piece.clone()],
+                    &request.text[w.text.clone()],
+                )
+            })
+            .collect();
+        assert_eq!(
+            said,
+            [
+                ("Hi", "Hi", "Hi"),
+                ("Nguyen", "[['wIn]]", "Nguyen"),
+                ("x", "x", "x"),
+                ("bye", "bye", "bye")
+            ]
+        );
+        let german = sentences(&request, "gmw/de").unwrap_err();
+        assert!(
+            german.message.contains("only for English voices"),
+            "{german}"
+        );
+    }
+
+    #[test]
     fn speed_and_pitch_map_to_espeak_units() {
         assert_eq!(scaled(RATE_NORMAL, None, RATE_RANGE), 175);
         assert_eq!(scaled(RATE_NORMAL, Some(2.0), RATE_RANGE), 350);

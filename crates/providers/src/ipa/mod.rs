@@ -68,12 +68,12 @@ impl Marked {
                     r.start, r.end
                 )));
             }
-            out.push_str(&text[copied..r.start]);
+            push_text(&mut out, &text[copied..r.start]);
             at.push((out.len(), r.clone()));
             out.push(stand_in(k));
             copied = r.end;
         }
-        out.push_str(&text[copied..]);
+        push_text(&mut out, &text[copied..]);
         Ok(Self {
             text: out,
             spans: at,
@@ -100,6 +100,14 @@ impl Marked {
             }
         }
         p.saturating_add_signed(shift)
+    }
+}
+
+/// Appends text of the request: a character of the request that looks like a stand-in
+/// becomes U+10FFFD (private use too, and as long), so it cannot pass for a span.
+fn push_text(out: &mut String, text: &str) {
+    for c in text.chars() {
+        out.push(if is_stand_in(c) { '\u{10FFFD}' } else { c });
     }
 }
 
@@ -203,6 +211,10 @@ mod tests {
         assert!(Marked::new("é", &[span(0..1, "x")]).is_err());
         let empty = Marked::new("ab", &[span(1..1, "x")]).unwrap();
         assert_eq!(empty.text, "a\u{F0000}b");
+        // A request's own private-use character cannot pass for a span.
+        let own = Marked::new("\u{F0000} x", &[span(5..6, "y")]).unwrap();
+        assert_eq!(own.text, "\u{10FFFD} \u{F0000}");
+        assert_eq!(own.original(5..9), 5..6);
     }
 
     #[test]
