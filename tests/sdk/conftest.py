@@ -128,3 +128,25 @@ def whisper_model() -> str:
     for name in ("config.json", "tokenizer.json", "vocabulary.txt"):
         (target / name).write_bytes((first / name).read_bytes())
     return str(target)
+
+
+@pytest.fixture(scope="session")
+def whisper():
+    """Whisper base on the CPU, loaded once for every ASR test."""
+    from faster_whisper import WhisperModel
+
+    return WhisperModel(whisper_model(), device="cpu", compute_type="int8", cpu_threads=2)
+
+
+def hear(gateway, whisper, text: str) -> str:
+    """What Whisper hears when Piper says `text` through the gateway's OpenAI door."""
+    import numpy as np
+    import openai
+
+    pcm = openai.OpenAI(base_url=gateway.base + "/v1", api_key="unused").audio.speech.create(
+        model="piper", voice="alloy", input=text, response_format="pcm",
+        extra_body={"sample_rate": 16000},
+    ).content
+    audio = np.frombuffer(pcm, dtype=np.int16).astype(np.float32) / 32768
+    segments, _ = whisper.transcribe(audio, language="en", beam_size=1)
+    return " ".join(s.text for s in segments)

@@ -10,11 +10,9 @@ every time.
 
 import re
 
-import numpy as np
-import openai
 import pytest
 
-from conftest import whisper_model
+from conftest import hear
 
 SENTENCES = [
     ("Your balance is $1,234.56 today.", "123456"),
@@ -27,25 +25,8 @@ SENTENCES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def whisper():
-    from faster_whisper import WhisperModel
-
-    return WhisperModel(whisper_model(), device="cpu", compute_type="int8", cpu_threads=2)
-
-
 def digits(text: str) -> str:
     return "".join(re.findall(r"\d", text))
-
-
-def hear(gateway, whisper, sentence: str) -> str:
-    pcm = openai.OpenAI(base_url=gateway.base + "/v1", api_key="unused").audio.speech.create(
-        model="piper", voice="alloy", input=sentence, response_format="pcm",
-        extra_body={"sample_rate": 16000},
-    ).content
-    audio = np.frombuffer(pcm, dtype=np.int16).astype(np.float32) / 32768
-    segments, _ = whisper.transcribe(audio, language="en", beam_size=1)
-    return " ".join(s.text for s in segments)
 
 
 @pytest.mark.parametrize("sentence, expected", SENTENCES)

@@ -17,5 +17,5 @@ pub use audio::{AudioChunk, WordMark};
 pub use error::{ProviderError, ProviderErrorKind};
 pub use format::{AudioFormat, UnknownFormat};
 pub use language::{canonicalize_language, language_matches};
-pub use provider::{AudioStream, Provider, SynthesisRequest};
+pub use provider::{AudioStream, PhonemeSpan, Provider, SynthesisRequest};
 pub use voice::Voice;

@@ -21,6 +21,20 @@ pub struct SynthesisRequest {
     pub speed: Option<f32>,
     /// Pitch relative to the voice's default (1.0 = normal).
     pub pitch: Option<f32>,
+    /// Words of `text` to be said as given in IPA instead of as spelled (SSML
+    /// `<phoneme>`, IPA lexicon entries). In text order, not overlapping, each on
+    /// character boundaries of `text`. Empty unless the gateway checked each with
+    /// [`Provider::check_phonemes`] first.
+    pub phonemes: Vec<PhonemeSpan>,
+}
+
+/// Bytes `text` of [`SynthesisRequest::text`] (the written words, which word marks
+/// report) are to be said as `ipa`. `text` may be empty: the phonemes are then said at
+/// that point with no word of their own.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PhonemeSpan {
+    pub text: std::ops::Range<usize>,
+    pub ipa: String,
 }
 
 /// A speech engine.
@@ -34,6 +48,18 @@ pub trait Provider: Send + Sync + 'static {
 
     /// The voices this provider offers now. Cheap: called on every `/v1/voices` request.
     fn voices(&self) -> Vec<Voice>;
+
+    /// Checks that `voice` can say the IPA string `ipa` (before any synthesis starts).
+    /// Engines that take no phoneme input keep this default, which refuses. The error is
+    /// a bad request naming the symbol (or the engine) that cannot be said.
+    fn check_phonemes(&self, voice: &str, ipa: &str) -> Result<(), ProviderError> {
+        let _ = (voice, ipa);
+        Err(ProviderError::bad_request(format!(
+            "{} does not take phoneme input (SSML <phoneme> or an IPA lexicon entry); \
+             use <sub alias=\"…\"> or a respelling in the lexicon",
+            self.id()
+        )))
+    }
 
     /// Starts synthesis and returns the audio as it is produced. Failures to even start
     /// (engine down, unknown voice) come out as the stream's first item.

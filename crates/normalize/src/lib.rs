@@ -103,7 +103,7 @@ fn push_text_pieces(
                     rate,
                 }
             }
-            Piece::Phonemes { ipa, .. } => Piece::Phonemes { ipa, rate },
+            Piece::Phonemes { ipa, text, .. } => Piece::Phonemes { ipa, text, rate },
             other => other,
         };
         push_piece(pieces, piece);

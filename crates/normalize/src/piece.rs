@@ -26,6 +26,10 @@ pub enum Piece {
     Phonemes {
         /// The IPA string, as written (without surrounding slashes).
         ipa: String,
+        /// The written words it is said for (the element's content, or the words the
+        /// lexicon matched), whitespace collapsed; engines report word timings for
+        /// them. May be empty (`<phoneme ph="…"/>`).
+        text: String,
         /// As for [`Piece::Text`].
         rate: Option<f32>,
     },

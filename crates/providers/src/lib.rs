@@ -9,6 +9,7 @@
 mod config;
 pub mod coqui;
 pub mod espeak;
+pub mod ipa;
 pub mod mock_tone;
 mod pcm;
 pub mod piper;

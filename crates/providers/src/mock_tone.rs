@@ -6,7 +6,13 @@
 //! The 24 possible tones are computed once, so a session costs copies, not `sin` calls.
 //! Word timings follow from the same rule: a word lasts from its first character's tone
 //! to the end of its last character's tone (before that character's silence).
+//!
+//! Phoneme input (SSML `<phoneme>`, IPA lexicon entries) is accepted whatever the
+//! symbols: a span is one tone per character of its IPA (canonical, stress marks
+//! included) instead of its written words, and its word mark, named by the written
+//! words, covers those tones.
 
+use crate::ipa::{canonical, Marked};
 use std::collections::VecDeque;
 use std::sync::Arc;
 use tts_core::{
@@ -86,6 +92,11 @@ impl Provider for MockTone {
         .with_extra("word_timestamps", "true")]
     }
 
+    /// Every IPA symbol is a tone.
+    fn check_phonemes(&self, _voice: &str, _ipa: &str) -> Result<(), ProviderError> {
+        Ok(())
+    }
+
     fn synthesize(&self, request: SynthesisRequest) -> AudioStream {
         if request.voice != VOICE_ID {
             let err = ProviderError::bad_request(format!(
@@ -94,12 +105,16 @@ impl Provider for MockTone {
             ));
             return Box::pin(futures::stream::once(async move { Err(err) }));
         }
+        let (chars, words) = match utterance(&request) {
+            Ok(u) => u,
+            Err(err) => return Box::pin(futures::stream::once(async move { Err(err) })),
+        };
         let chunks = Chunks {
             tones: Arc::clone(&self.tones),
-            chars: request.text.chars().collect::<Vec<_>>().into_iter(),
+            chars: chars.into_iter(),
             pending: Vec::new(),
             chunk_len: (SAMPLE_RATE / 10) as usize,
-            words: word_marks(&request.text).into(),
+            words: words.into(),
             sent: 0,
         };
         Box::pin(futures::stream::iter(chunks.map(Ok)))
@@ -117,23 +132,43 @@ struct Chunks {
     sent: u64,
 }
 
-/// The marks of `text`'s words: one tone per character, spaces included.
-fn word_marks(text: &str) -> Vec<WordMark> {
+/// The characters to sound (a phoneme span's IPA in place of its written words) and
+/// the marks of the request's words: one tone per character, spaces included.
+fn utterance(request: &SynthesisRequest) -> Result<(Vec<char>, Vec<WordMark>), ProviderError> {
+    let marked = Marked::new(&request.text, &request.phonemes)?;
+    let ipa: Vec<Vec<char>> = request
+        .phonemes
+        .iter()
+        .map(|p| canonical(&p.ipa).chars().collect())
+        .collect();
+    // The characters, and where each byte of the marked text starts among them.
+    let mut chars = Vec::with_capacity(marked.text.len());
+    let mut at = Vec::with_capacity(marked.text.len() + 1);
+    for (i, c) in marked.text.char_indices() {
+        at.resize(i + 1, chars.len() as u64);
+        match crate::ipa::span_of(c) {
+            Some(k) => chars.extend(ipa.get(k).into_iter().flatten()),
+            None => chars.push(c),
+        }
+    }
+    at.resize(marked.text.len() + 1, chars.len() as u64);
     let mut cursor = 0;
-    let char_index = |byte: usize| text[..byte].chars().count() as u64;
-    crate::text::words_in(text, text, &mut cursor)
+    let marks = crate::text::words_in(&marked.text, &marked.text, &mut cursor)
         .into_iter()
+        .filter(|w| at[w.original.end] > at[w.original.start])
         .map(|w| {
-            let (first, last) = (char_index(w.original.start), char_index(w.original.end));
+            let (first, last) = (at[w.original.start], at[w.original.end]);
+            let written = marked.original(w.original);
             WordMark {
-                word: text[w.original.clone()].to_string(),
-                text_start: w.original.start,
-                text_end: w.original.end,
+                word: request.text[written.clone()].to_string(),
+                text_start: written.start,
+                text_end: written.end,
                 start: first * CHAR_SAMPLES,
                 end: (last - 1) * CHAR_SAMPLES + TONE_SAMPLES,
             }
         })
-        .collect()
+        .collect();
+    Ok((chars, marks))
 }
 
 impl Iterator for Chunks {
@@ -195,13 +230,46 @@ mod tests {
         assert_eq!(joined, p.render("Hello"));
     }
 
+    fn request(text: &str, phonemes: &[(std::ops::Range<usize>, &str)]) -> SynthesisRequest {
+        SynthesisRequest {
+            text: text.into(),
+            voice: VOICE_ID.into(),
+            phonemes: phonemes
+                .iter()
+                .map(|(r, ipa)| tts_core::PhonemeSpan {
+                    text: r.clone(),
+                    ipa: ipa.to_string(),
+                })
+                .collect(),
+            ..Default::default()
+        }
+    }
+
     #[test]
     fn words_last_from_their_first_tone_to_their_last() {
-        let marks = word_marks("Hi, you");
+        let (_, marks) = utterance(&request("Hi, you", &[])).unwrap();
         let got: Vec<_> = marks
             .iter()
             .map(|m| (m.word.as_str(), m.text_start, m.start, m.end))
             .collect();
         assert_eq!(got, [("Hi", 0, 0, 2880), ("you", 4, 6400, 10_880)]);
+    }
+
+    #[test]
+    fn a_phoneme_span_sounds_its_ipa_and_keeps_its_written_word() {
+        let (chars, marks) = utterance(&request("Hi Nguyen, you", &[(3..9, "wɪn")])).unwrap();
+        assert_eq!(chars.iter().collect::<String>(), "Hi wɪn, you");
+        let got: Vec<_> = marks
+            .iter()
+            .map(|m| (m.word.as_str(), m.text_start, m.text_end, m.start, m.end))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("Hi", 0, 2, 0, 2880),
+                ("Nguyen", 3, 9, 4800, 9280),
+                ("you", 11, 14, 12_800, 17_280)
+            ]
+        );
     }
 }

@@ -175,14 +175,11 @@ pub fn words_in(piece: &str, original: &str, cursor: &mut usize) -> Vec<TextWord
     for token in piece.split(|c: char| c.is_whitespace() || c.is_control()) {
         let token_start = pos;
         pos += token.len() + 1;
-        let core = token.trim_matches(|c: char| !c.is_alphanumeric());
+        let core = token.trim_matches(|c: char| !is_word_char(c));
         if core.is_empty() {
             continue;
         }
-        let lead = token.len()
-            - token
-                .trim_start_matches(|c: char| !c.is_alphanumeric())
-                .len();
+        let lead = token.len() - token.trim_start_matches(|c: char| !is_word_char(c)).len();
         let Some(found) = original.get(*cursor..).and_then(|rest| rest.find(core)) else {
             continue;
         };
@@ -194,6 +191,11 @@ pub fn words_in(piece: &str, original: &str, cursor: &mut usize) -> Vec<TextWord
         });
     }
     out
+}
+
+/// A letter, a digit, or a phoneme span's stand-in ([`crate::ipa`]), which is a word.
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || crate::ipa::is_stand_in(c)
 }
 
 fn push_clause(clauses: &mut Vec<Clause>, text: &str, punct: Option<Punct>) {

@@ -152,6 +152,7 @@ mod tests {
             language: None,
             speed,
             pitch: None,
+            phonemes: Vec::new(),
         }
     }
 

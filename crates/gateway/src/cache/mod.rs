@@ -171,7 +171,9 @@ impl<S: Send + 'static> PhraseCache<S> {
         cache: CacheUse,
         request: &SynthesisRequest,
     ) -> Option<Vec<Planned>> {
-        if self.settings.budget_bytes == 0 || !cache.enabled {
+        // Phoneme spans (SSML <phoneme>, IPA lexicon entries) point into the whole text
+        // by byte range, which sentence keys cannot carry: such pieces go uncached.
+        if self.settings.budget_bytes == 0 || !cache.enabled || !request.phonemes.is_empty() {
             return None;
         }
         let engine = provider.id();

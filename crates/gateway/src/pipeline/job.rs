@@ -17,7 +17,7 @@ use super::failure::StreamFailure;
 use super::request::SpeechRequest;
 use super::segmenter::Segment;
 use super::speak::{cache_plan, CacheMark, Stream};
-use super::speakable;
+use super::speakable::{self, Spoken, Utterance};
 use crate::metrics::{ApiLabels, ProviderLabels};
 use crate::sessions::RetainedAudio;
 use crate::state::AppState;
@@ -29,7 +29,6 @@ use tokio::sync::{mpsc, OwnedSemaphorePermit};
 use tokio_util::sync::CancellationToken;
 use tts_audio::Transcoder;
 use tts_core::WordMark;
-use tts_normalize::Piece;
 
 /// Audio is fed to the encoder in pieces of at most this long, so frames stay small
 /// and leave early even when an engine hands over a whole sentence at once.
@@ -285,10 +284,15 @@ pub async fn run<F: Framer>(
         } else {
             speakable::prepare(&state, &r, &segment.text)?
         };
-        for piece in pieces {
-            match piece {
-                Piece::Text { text, rate: factor } => {
-                    let synthesis = r.synthesis_at(text.clone(), factor);
+        for spoken in speakable::utterances(pieces) {
+            match spoken {
+                Spoken::Say(Utterance {
+                    text,
+                    phonemes,
+                    rate: factor,
+                }) => {
+                    let mut synthesis = r.synthesis_at(text.clone(), factor);
+                    synthesis.phonemes = phonemes;
                     // Where this piece's words were in what the client sent.
                     let mut written = (r.word_timestamps || r.cache.marks)
                         .then(|| WrittenWords::new(&segment, &text));
@@ -312,12 +316,11 @@ pub async fn run<F: Framer>(
                         out.words(&[last]).await?;
                     }
                 }
-                Piece::Break { ms } => {
+                Spoken::Pause { ms } => {
                     let silence =
                         vec![0i16; (u64::from(tape.rate) * u64::from(ms) / 1000) as usize];
                     tape.push(&state, &r, &silence, &mut out).await?;
                 }
-                Piece::Phonemes { .. } | Piece::SentenceEnd | Piece::ParagraphEnd => {}
             }
         }
         if segment.flush {

@@ -52,6 +52,7 @@ impl SpeechRequest {
             language: self.language.clone(),
             speed,
             pitch: self.pitch,
+            phonemes: Vec::new(),
         }
     }
 }

@@ -11,6 +11,7 @@ use super::request::SpeechRequest;
 use crate::state::AppState;
 use std::ops::Range;
 use std::sync::Arc;
+use tts_core::PhonemeSpan;
 use tts_normalize::{looks_like_ssml, parse_ssml, to_pieces, Lexicon, Options, Piece};
 
 /// How a request's text is to be read.
@@ -56,8 +57,9 @@ impl Default for TextOptions {
     }
 }
 
-/// Text that cannot be read: malformed SSML, a bad lexicon entry, or a piece the
-/// engines cannot speak yet. The message names the problem (and, for SSML, where).
+/// Text that cannot be read: malformed SSML, a bad lexicon entry, or phonemes the voice
+/// cannot say. The message names the problem (and, for SSML, where; for phonemes, the
+/// symbol and the voice).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct Unreadable(pub String);
@@ -89,15 +91,82 @@ pub fn prepare(state: &AppState, r: &SpeechRequest, text: &str) -> Result<Vec<Pi
     } else {
         to_pieces(text, &language, &opts)
     };
-    if let Some(Piece::Phonemes { ipa, .. }) =
-        pieces.iter().find(|p| matches!(p, Piece::Phonemes { .. }))
-    {
-        return Err(Unreadable(format!(
-            "phoneme input (/{ipa}/, from SSML <phoneme> or an IPA lexicon entry) is not spoken \
-             by this gateway's engines yet; use <sub alias=\"…\"> or a spelling in the lexicon"
-        )));
+    // Phonemes are checked against the voice now, so an unknown symbol is a 400 before
+    // any audio, naming the symbol and the voice.
+    if let Some(provider) = state.provider(&r.provider) {
+        for piece in &pieces {
+            if let Piece::Phonemes { ipa, .. } = piece {
+                provider
+                    .check_phonemes(&r.voice, ipa)
+                    .map_err(|e| Unreadable(e.message))?;
+            }
+        }
     }
     Ok(pieces)
+}
+
+/// One engine call's worth of pieces: text with the phoneme spans inside it, at one rate.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Utterance {
+    pub text: String,
+    pub phonemes: Vec<PhonemeSpan>,
+    pub rate: Option<f32>,
+}
+
+/// What to do for a run of pieces, in order.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Spoken {
+    Say(Utterance),
+    Pause { ms: u32 },
+}
+
+/// Joins neighbouring text and phoneme pieces of the same rate into one utterance (a
+/// phoneme span stands in its sentence, whose prosody it shares; its written words are
+/// in the text, for word timings). Pauses and SSML sentence and paragraph ends separate
+/// utterances.
+pub fn utterances(pieces: Vec<Piece>) -> Vec<Spoken> {
+    let mut out = Vec::new();
+    let mut current: Option<Utterance> = None;
+    let flush = |current: &mut Option<Utterance>, out: &mut Vec<Spoken>| {
+        out.extend(current.take().map(Spoken::Say));
+    };
+    for piece in pieces {
+        let (words, ipa, rate) = match piece {
+            Piece::Text { text, rate } => (text, None, rate),
+            Piece::Phonemes { ipa, text, rate } => (text, Some(ipa), rate),
+            Piece::Break { ms } => {
+                flush(&mut current, &mut out);
+                out.push(Spoken::Pause { ms });
+                continue;
+            }
+            Piece::SentenceEnd | Piece::ParagraphEnd => {
+                flush(&mut current, &mut out);
+                continue;
+            }
+        };
+        if current.as_ref().is_some_and(|u| u.rate != rate) {
+            flush(&mut current, &mut out);
+        }
+        let u = current.get_or_insert_with(|| Utterance {
+            text: String::new(),
+            phonemes: Vec::new(),
+            rate,
+        });
+        let closing = words.starts_with(|c: char| ".,;:!?)]}".contains(c));
+        if !u.text.is_empty() && !closing {
+            u.text.push(' ');
+        }
+        let start = u.text.len();
+        u.text.push_str(&words);
+        if let Some(ipa) = ipa {
+            u.phonemes.push(PhonemeSpan {
+                text: start..u.text.len(),
+                ipa,
+            });
+        }
+    }
+    flush(&mut current, &mut out);
+    out
 }
 
 /// The operator's lexicon (`LEXICON_FILE`, reloaded when it changes) with the request's
@@ -209,6 +278,44 @@ mod tests {
         assert_eq!(
             mapped("Dr. Smith is in.", "Doctor Smith is in."),
             ["Dr.", "Smith", "is", "in."]
+        );
+    }
+
+    #[test]
+    fn phoneme_pieces_join_their_sentence_with_their_written_words() {
+        let text = |t: &str| Piece::Text {
+            text: t.into(),
+            rate: None,
+        };
+        let got = utterances(vec![
+            text("My name is"),
+            Piece::Phonemes {
+                ipa: "wɪn".into(),
+                text: "Nguyen".into(),
+                rate: None,
+            },
+            text(". Hi"),
+            Piece::Break { ms: 300 },
+            text("Bye"),
+        ]);
+        assert_eq!(
+            got,
+            [
+                Spoken::Say(Utterance {
+                    text: "My name is Nguyen. Hi".into(),
+                    phonemes: vec![PhonemeSpan {
+                        text: 11..17,
+                        ipa: "wɪn".into()
+                    }],
+                    rate: None,
+                }),
+                Spoken::Pause { ms: 300 },
+                Spoken::Say(Utterance {
+                    text: "Bye".into(),
+                    phonemes: vec![],
+                    rate: None,
+                }),
+            ]
         );
     }
 

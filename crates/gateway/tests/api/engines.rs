@@ -11,7 +11,7 @@ use tts_providers::ProvidersConfig;
 
 /// Engine settings: the environment's paths if set (scripts/env.sh), else the repo's
 /// `.local/` where scripts/setup.sh installs them.
-fn engines(max_concurrent: usize) -> ProvidersConfig {
+pub(crate) fn engines(max_concurrent: usize) -> ProvidersConfig {
     let local = concat!(env!("CARGO_MANIFEST_DIR"), "/../../.local");
     ProvidersConfig::from_env(&|k| match k {
         "ORT_DYLIB_PATH" => {
@@ -26,7 +26,7 @@ fn engines(max_concurrent: usize) -> ProvidersConfig {
     .expect("engine settings are valid")
 }
 
-async fn spawn_engines(max_concurrent: usize) -> TestApp {
+pub(crate) async fn spawn_engines(max_concurrent: usize) -> TestApp {
     let app = spawn_with(
         |s| s.providers = engines(max_concurrent),
         Components::default(),
@@ -40,7 +40,7 @@ async fn spawn_engines(max_concurrent: usize) -> TestApp {
     app
 }
 
-async fn first_voice(app: &TestApp, query: &str) -> Value {
+pub(crate) async fn first_voice(app: &TestApp, query: &str) -> Value {
     let v: Value = app.get_json(&format!("/v1/voices?{query}")).await;
     v["voices"][0].clone()
 }
@@ -64,7 +64,7 @@ fn decode(format: &str, rate: u32, bytes: &[u8]) -> Vec<i16> {
     }
 }
 
-fn rms(samples: &[i16]) -> f64 {
+pub(crate) fn rms(samples: &[i16]) -> f64 {
     (samples.iter().map(|&s| f64::from(s).powi(2)).sum::<f64>() / samples.len().max(1) as f64)
         .sqrt()
 }

@@ -125,6 +125,28 @@ impl TestApp {
         collect(ws).await
     }
 
+    /// Streams a session to the end and returns the words of its `timestamps` frames.
+    pub async fn timed_words(&self, id: &str) -> Vec<Value> {
+        use futures::StreamExt;
+        let (socket, _) = tokio_tungstenite::connect_async(self.ws_url(id))
+            .await
+            .expect("ws connects");
+        let frames: Vec<Value> = socket
+            .filter_map(|m| async move {
+                m.ok()?
+                    .into_text()
+                    .ok()
+                    .and_then(|t| serde_json::from_str(&t).ok())
+            })
+            .collect()
+            .await;
+        frames
+            .iter()
+            .filter(|f| f["type"] == "timestamps")
+            .flat_map(|f| f["words"].as_array().cloned().unwrap_or_default())
+            .collect()
+    }
+
     /// `GET path`.
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client.get(self.url(path)).send().await.unwrap()

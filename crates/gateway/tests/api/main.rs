@@ -9,6 +9,7 @@ mod file;
 mod formats;
 mod helpers;
 mod http;
+mod phonemes;
 mod rate_limit;
 mod reading;
 mod realtime;

@@ -134,27 +134,10 @@ async fn word_timings_name_the_written_token_a_rewritten_run_was_said_for() {
     let mut b = body("Pay $3.50 now", "pcm16", 16_000);
     b["word_timestamps"] = json!(true);
     let (id, _) = app.create(&b).await;
-    let (socket, _) = tokio_tungstenite::connect_async(app.ws_url(&id))
-        .await
-        .unwrap();
-    use futures::StreamExt;
-    let frames: Vec<Value> = socket
-        .filter_map(|m| async move {
-            m.ok()?
-                .into_text()
-                .ok()
-                .and_then(|t| serde_json::from_str(&t).ok())
-        })
-        .collect()
-        .await;
-    let words: Vec<&Value> = frames
-        .iter()
-        .filter(|f| f["type"] == "timestamps")
-        .flat_map(|f| f["words"].as_array().unwrap())
-        .collect();
+    let words = app.timed_words(&id).await;
     let names: Vec<&str> = words.iter().map(|w| w["word"].as_str().unwrap()).collect();
     assert_eq!(names, ["Pay", "$3.50", "now"]);
-    let money = words[1];
+    let money = &words[1];
     assert_eq!(
         (money["text_start"].as_u64(), money["text_end"].as_u64()),
         (Some(4), Some(9))

@@ -192,6 +192,10 @@ impl Lexicon {
                     flush(&mut pieces, &mut buf);
                     pieces.push(Piece::Phonemes {
                         ipa: ipa.clone(),
+                        text: text[start..end]
+                            .split_whitespace()
+                            .collect::<Vec<_>>()
+                            .join(" "),
                         rate: None,
                     });
                 }

@@ -9,9 +9,10 @@ fn text(t: &str) -> Piece {
     }
 }
 
-fn ipa(t: &str) -> Piece {
+fn ipa(t: &str, written: &str) -> Piece {
     Piece::Phonemes {
         ipa: t.to_string(),
+        text: written.to_string(),
         rate: None,
     }
 }
@@ -50,10 +51,15 @@ fn ipa_entries_become_phoneme_pieces() {
     let lex = Lexicon::parse(SRC).unwrap();
     assert_eq!(
         lex.apply("Ask Nguyen now."),
-        vec![text("Ask "), ipa("wɪn"), text(" now.")]
+        vec![text("Ask "), ipa("wɪn", "Nguyen"), text(" now.")]
     );
-    assert_eq!(lex.apply("Nguyen"), vec![ipa("wɪn")]);
+    assert_eq!(lex.apply("Nguyen"), vec![ipa("wɪn", "Nguyen")]);
     assert_eq!(lex.apply("   "), vec![]);
+    let lex = Lexicon::parse("New York\t/nuː jɔːk/\n").unwrap();
+    assert_eq!(
+        lex.apply("in New York."),
+        vec![text("in "), ipa("nuː jɔːk", "New York"), text(".")]
+    );
 }
 
 #[test]

@@ -296,6 +296,7 @@ impl<'a> Walker<'a> {
                     },
                     Capture::Phoneme(ipa) => Piece::Phonemes {
                         ipa: ipa.trim().to_string(),
+                        text: text.trim().to_string(),
                         rate: frame.rate,
                     },
                 };

@@ -70,6 +70,7 @@ fn say_as_sub_and_phoneme_are_final() {
             text("Call five five five, zero one nine nine or spell A B C. World Wide Web Consortium says"),
             Piece::Phonemes {
                 ipa: "təˈmeɪtoʊ".to_string(),
+                text: "tomato".to_string(),
                 rate: None
             },
             text("."),
@@ -158,6 +159,7 @@ fn the_lexicon_applies_inside_ssml() {
             },
             Piece::Phonemes {
                 ipa: "təˈmɑːtoʊ".to_string(),
+                text: "tomato".to_string(),
                 rate: Some(1.25)
             },
         ]

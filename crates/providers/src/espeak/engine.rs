@@ -87,6 +87,8 @@ pub struct SpeakRequest {
     pub rate: i32,
     /// Base pitch (0–100).
     pub pitch: i32,
+    /// Whether `[[…]]` in the sentences is phoneme input (see [`crate::ipa::espeak`]).
+    pub phoneme_input: bool,
 }
 
 type PhonemeReply = mpsc::SyncSender<Result<Vec<Vec<String>>, String>>;
@@ -214,6 +216,7 @@ impl Engine {
             sentences: request.sentences.into(),
             rate: request.rate,
             pitch: request.pitch,
+            phoneme_input: request.phoneme_input,
             timeline: Timeline::new(crate::pcm::samples_for_ms(HOLD_MS, self.sample_rate)),
             tx,
             failure: Arc::clone(&failure),
@@ -239,6 +242,7 @@ struct Job {
     sentences: VecDeque<(String, Vec<SentenceWord>)>,
     rate: i32,
     pitch: i32,
+    phoneme_input: bool,
     timeline: Timeline,
     tx: tokio::sync::mpsc::Sender<AudioChunk>,
     failure: Arc<Mutex<Option<ProviderError>>>,
@@ -275,7 +279,7 @@ impl Job {
             Some(chunk) => deliver(tx, failure, rate, chunk, stats),
             None => !tx.is_closed(),
         };
-        match espeak.synthesize(&sentence, end_pause, &mut sink) {
+        match espeak.synthesize(&sentence, end_pause, self.phoneme_input, &mut sink) {
             Ok(SynthEnd::Finished) => {
                 stats.sentences_synthesized.fetch_add(1, Relaxed);
                 let delivered = match self.timeline.end_sentence() {

@@ -24,6 +24,8 @@ const AUDIO_OUTPUT_SYNCHRONOUS: c_int = 2;
 const INITIALIZE_DONT_EXIT: c_int = 0x8000;
 const CHARS_UTF8: c_uint = 1;
 const ENDPAUSE: c_uint = 0x1000;
+/// `espeakPHONEMES`: `[[…]]` in the text holds phoneme mnemonics.
+const PHONEMES: c_uint = 0x100;
 const POS_CHARACTER: c_int = 1;
 const PHONEMES_IPA: c_int = 0x02;
 const EE_OK: c_int = 0;
@@ -294,11 +296,13 @@ impl Espeak {
     /// Speaks `text` (UTF-8, not SSML) with the current voice, handing every buffer of
     /// samples to `sink` as the library produces it. `sink` returns false to stop: the
     /// library then aborts the synthesis and this returns [`SynthEnd::Aborted`].
-    /// `end_pause` adds espeak's sentence pause after the last word.
+    /// `end_pause` adds espeak's sentence pause after the last word; with
+    /// `phoneme_input`, `[[…]]` in `text` is read as phoneme mnemonics.
     pub fn synthesize(
         &mut self,
         text: &str,
         end_pause: bool,
+        phoneme_input: bool,
         sink: &mut dyn FnMut(&[i16], &[Event]) -> bool,
     ) -> Result<SynthEnd, EspeakError> {
         let c = CString::new(text).map_err(|_| EspeakError::Nul)?;
@@ -321,7 +325,9 @@ impl Espeak {
         };
         SINK.with(|s| s.set(Some(ptr)));
         let _clear = ClearSink;
-        let flags = CHARS_UTF8 | if end_pause { ENDPAUSE } else { 0 };
+        let flags = CHARS_UTF8
+            | if end_pause { ENDPAUSE } else { 0 }
+            | if phoneme_input { PHONEMES } else { 0 };
         // SAFETY: `c` is NUL-terminated and outlives the call; in SYNCHRONOUS mode the
         // call returns only after the last callback; the other arguments are plain values
         // or null pointers the API documents as allowed.

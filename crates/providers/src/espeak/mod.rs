@@ -11,6 +11,7 @@ pub mod timeline;
 pub mod voices;
 
 use crate::config::{parse_bool, ConfigError, Getter};
+use crate::ipa::{canonical, Marked};
 use engine::{Engine, EngineStatsSnapshot, SpeakRequest};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -106,6 +107,16 @@ impl Provider for EspeakProvider {
         ))
     }
 
+    /// English voices take IPA, converted to espeak's mnemonics ([`crate::ipa::espeak`]).
+    fn check_phonemes(&self, voice: &str, ipa: &str) -> Result<(), ProviderError> {
+        let Some(v) = self.voices.iter().find(|v| v.voice.id == voice) else {
+            return Err(ProviderError::bad_request(format!(
+                "voice {voice:?} is not offered by {PROVIDER_ID}"
+            )));
+        };
+        mnemonics(ipa, voice, &v.identifier).map(drop)
+    }
+
     fn synthesize(&self, request: SynthesisRequest) -> AudioStream {
         let Some(voice) = self.voices.iter().find(|v| v.voice.id == request.voice) else {
             let err = ProviderError::bad_request(format!(
@@ -114,22 +125,10 @@ impl Provider for EspeakProvider {
             ));
             return Box::pin(futures::stream::once(async move { Err(err) }));
         };
-        let mut cursor = 0;
-        let sentences: Vec<(String, Vec<SentenceWord>)> = crate::text::sentences(&request.text)
-            .iter()
-            .map(|s| {
-                let text = s.text();
-                let words = crate::text::words_in(&text, &request.text, &mut cursor)
-                    .into_iter()
-                    .map(|w| SentenceWord {
-                        word: request.text[w.original.clone()].to_string(),
-                        piece: w.piece,
-                        text: w.original,
-                    })
-                    .collect();
-                (text, words)
-            })
-            .collect();
+        let sentences = match sentences(&request, &voice.identifier) {
+            Ok(s) => s,
+            Err(err) => return Box::pin(futures::stream::once(async move { Err(err) })),
+        };
         if sentences.is_empty() {
             let err = ProviderError::bad_request("the text has nothing to speak");
             return Box::pin(futures::stream::once(async move { Err(err) }));
@@ -139,8 +138,74 @@ impl Provider for EspeakProvider {
             sentences,
             rate: scaled(RATE_NORMAL, request.speed, RATE_RANGE),
             pitch: scaled(PITCH_NORMAL, request.pitch, PITCH_RANGE),
+            phoneme_input: !request.phonemes.is_empty(),
         })
     }
+}
+
+/// The request's sentences as espeak reads them, each with its words. Phoneme spans
+/// are read as `[[mnemonics]]` in their sentence; their words are the written ones.
+/// With phoneme input on, a `[` or `]` of the text itself becomes `(` or `)`, so the
+/// text cannot open phoneme input of its own.
+fn sentences(
+    request: &SynthesisRequest,
+    identifier: &str,
+) -> Result<Vec<(String, Vec<SentenceWord>)>, ProviderError> {
+    let said: Vec<String> = request
+        .phonemes
+        .iter()
+        .map(|p| mnemonics(&p.ipa, &request.voice, identifier))
+        .collect::<Result<_, _>>()?;
+    let marked = Marked::new(&request.text, &request.phonemes)?;
+    let mut cursor = 0;
+    let mut out = Vec::new();
+    for s in crate::text::sentences(&marked.text) {
+        let text = s.text();
+        let words = crate::text::words_in(&text, &marked.text, &mut cursor);
+        let mut spoken = String::with_capacity(text.len());
+        // Where each byte of `text` went in `spoken`.
+        let mut moved = Vec::with_capacity(text.len() + 1);
+        for (i, c) in text.char_indices() {
+            moved.resize(i + 1, spoken.len());
+            match crate::ipa::span_of(c) {
+                Some(k) => {
+                    spoken.push_str("[[");
+                    spoken.push_str(said.get(k).map_or("", String::as_str));
+                    spoken.push_str("]]");
+                }
+                None if !said.is_empty() && c == '[' => spoken.push('('),
+                None if !said.is_empty() && c == ']' => spoken.push(')'),
+                None => spoken.push(c),
+            }
+        }
+        moved.resize(text.len() + 1, spoken.len());
+        let words = words
+            .into_iter()
+            .map(|w| {
+                let original = marked.original(w.original);
+                SentenceWord {
+                    word: request.text[original.clone()].to_string(),
+                    piece: moved[w.piece.start]..moved[w.piece.end],
+                    text: original,
+                }
+            })
+            .collect();
+        out.push((spoken, words));
+    }
+    Ok(out)
+}
+
+/// `ipa` in espeak's English mnemonics, or why voice `voice` (espeak's `identifier`)
+/// cannot say it.
+fn mnemonics(ipa: &str, voice: &str, identifier: &str) -> Result<String, ProviderError> {
+    if !crate::ipa::espeak::is_english(identifier) {
+        return Err(ProviderError::bad_request(format!(
+            "{PROVIDER_ID} takes phoneme input (/{ipa}/) only for English voices; voice \
+             {voice:?} is not one"
+        )));
+    }
+    crate::ipa::espeak::to_mnemonics(&canonical(ipa))
+        .map_err(|c| crate::ipa::unknown_symbol(c, ipa, voice, PROVIDER_ID))
 }
 
 /// `normal × factor`, rounded and clamped to espeak's range; no factor means normal.
@@ -152,6 +217,48 @@ fn scaled(normal: f32, factor: Option<f32>, (lo, hi): (i32, i32)) -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_phoneme_span_is_read_as_mnemonics_and_keeps_its_written_word() {
+        let request = SynthesisRequest {
+            text: "Hi Nguyen [[x]], bye.".into(),
+            voice: "en-US".into(),
+            phonemes: vec![tts_core::PhonemeSpan {
+                text: 3..9,
+                ipa: "ˈwɪn".into(),
+            }],
+            ..Default::default()
+        };
+        let got = sentences(&request, "gmw/en-US").unwrap();
+        assert_eq!(got.len(), 1);
+        let (text, words) = &got[0];
+        // The text's own brackets cannot open phoneme input.
+        assert_eq!(text, "Hi [['wIn]] ((x)), bye.");
+        let said: Vec<(&str, &str, &str)> = words
+            .iter()
+            .map(|w| {
+                (
+                    w.word.as_str(),
+                    &text[w.piece.clone()],
+                    &request.text[w.text.clone()],
+                )
+            })
+            .collect();
+        assert_eq!(
+            said,
+            [
+                ("Hi", "Hi", "Hi"),
+                ("Nguyen", "[['wIn]]", "Nguyen"),
+                ("x", "x", "x"),
+                ("bye", "bye", "bye")
+            ]
+        );
+        let german = sentences(&request, "gmw/de").unwrap_err();
+        assert!(
+            german.message.contains("only for English voices"),
+            "{german}"
+        );
+    }
 
     #[test]
     fn speed_and_pitch_map_to_espeak_units() {

@@ -22,6 +22,7 @@ pub mod words;
 
 use crate::config::{parse_bool, parse_number, ConfigError, Getter};
 use crate::espeak::engine::Engine;
+use crate::ipa::{canonical, Marked};
 use crate::pcm;
 use crate::text::Sentence;
 use model::VoiceModel;
@@ -217,6 +218,16 @@ impl Provider for Piper {
         ))
     }
 
+    /// Piper voices take IPA: every symbol must be in the voice's `phoneme_id_map`.
+    fn check_phonemes(&self, voice: &str, ipa: &str) -> Result<(), ProviderError> {
+        let v = self.voice(voice)?;
+        let model = &self.models[v.model];
+        match model.phoneme_ids.unknown_symbol(&canonical(ipa)) {
+            Some(c) => Err(crate::ipa::unknown_symbol(c, ipa, voice, PROVIDER_ID)),
+            None => Ok(()),
+        }
+    }
+
     fn synthesize(&self, request: SynthesisRequest) -> AudioStream {
         match self.start_stream(&request) {
             Ok(stream) => stream,
@@ -226,20 +237,22 @@ impl Provider for Piper {
 }
 
 impl Piper {
-    fn start_stream(&self, request: &SynthesisRequest) -> Result<AudioStream, ProviderError> {
-        let voice = self
-            .voices
+    fn voice(&self, id: &str) -> Result<&PiperVoice, ProviderError> {
+        self.voices
             .iter()
-            .find(|v| v.voice.id == request.voice)
+            .find(|v| v.voice.id == id)
             .ok_or_else(|| {
-                ProviderError::bad_request(format!(
-                    "voice {:?} is not offered by {PROVIDER_ID}",
-                    request.voice
-                ))
-            })?;
+                ProviderError::bad_request(format!("voice {id:?} is not offered by {PROVIDER_ID}"))
+            })
+    }
+
+    fn start_stream(&self, request: &SynthesisRequest) -> Result<AudioStream, ProviderError> {
+        let voice = self.voice(&request.voice)?;
         let model = &self.models[voice.model];
+        let marked = Marked::new(&request.text, &request.phonemes)?;
+        let ipa: Arc<[String]> = request.phonemes.iter().map(|p| canonical(&p.ipa)).collect();
         let units: VecDeque<Sentence> =
-            crate::text::units(&request.text, UNIT_CHARS, UNIT_CHARS).into();
+            crate::text::units(&marked.text, UNIT_CHARS, UNIT_CHARS).into();
         if units.is_empty() {
             return Err(ProviderError::bad_request("the text has nothing to speak"));
         }
@@ -259,6 +272,8 @@ impl Piper {
             length_scale: model.length_scale / speed,
             sample_rate: model.sample_rate,
             text: request.text.clone(),
+            marked,
+            ipa,
             cursor: 0,
             current: None,
             sent: 0,
@@ -279,9 +294,13 @@ struct StreamState {
     speaker: Option<i64>,
     length_scale: f32,
     sample_rate: u32,
-    /// The request's text, and how far its words have been handed to units.
+    /// The request's text, the same with phoneme spans marked (what units are cut
+    /// from), how far (in `marked`) its words have been handed to units, and the
+    /// canonical IPA of each span.
     text: String,
+    marked: Marked,
     cursor: usize,
+    ipa: Arc<[String]>,
     /// The unit being synthesised, between two of its steps.
     current: Option<Box<UnitSynthesis>>,
     /// Samples sent so far, and where the current unit began.
@@ -326,11 +345,12 @@ async fn next_chunk(state: Option<StreamState>) -> Step {
                 let words = unit
                     .clauses
                     .iter()
-                    .map(|c| spoken_words(&c.text, &st.text, &mut st.cursor))
+                    .map(|c| spoken_words(&c.text, &st.marked, &st.text, &st.ipa, &mut st.cursor))
                     .collect();
                 Work::Start {
                     unit,
                     words,
+                    ipa: Arc::clone(&st.ipa),
                     sent: st.sent,
                 }
             }
@@ -389,13 +409,28 @@ async fn next_chunk(state: Option<StreamState>) -> Step {
     }
 }
 
-/// The request's words in `piece`, found in `text` from `cursor` on.
-fn spoken_words(piece: &str, text: &str, cursor: &mut usize) -> Vec<SpokenWord> {
-    crate::text::words_in(piece, text, cursor)
+/// The request's words in `piece`, found in the marked text from `cursor` on; a phoneme
+/// span's stand-in is its written words, said as its IPA.
+fn spoken_words(
+    piece: &str,
+    marked: &Marked,
+    text: &str,
+    ipa: &[String],
+    cursor: &mut usize,
+) -> Vec<SpokenWord> {
+    crate::text::words_in(piece, &marked.text, cursor)
         .into_iter()
-        .map(|w| SpokenWord {
-            word: text[w.original.clone()].to_string(),
-            text: w.original,
+        .map(|w| {
+            let span_ipa = marked.text[w.original.clone()]
+                .chars()
+                .find_map(crate::ipa::span_of)
+                .and_then(|k| ipa.get(k).cloned());
+            let range = marked.original(w.original);
+            SpokenWord {
+                word: text.get(range.clone()).unwrap_or_default().to_string(),
+                text: range,
+                ipa: span_ipa,
+            }
         })
         .collect()
 }

@@ -52,6 +52,16 @@ impl PhonemeIds {
         })
     }
 
+    /// Returns the first symbol of `ipa` (canonical, see [`crate::ipa::canonical`]) that
+    /// the voice has no id for, if any; as for espeak's output, NFD and the voice's
+    /// `phoneme_map` apply first.
+    pub fn unknown_symbol(&self, ipa: &str) -> Option<char> {
+        ipa.nfd().find(|c| match self.phoneme_map.get(c) {
+            Some(mapped) => mapped.iter().any(|m| !self.ids.contains_key(m)),
+            None => !self.ids.contains_key(c),
+        })
+    }
+
     /// The ids of one unit, given espeak's output for each of its clauses. Returns an
     /// empty vector if the unit has no known phoneme (nothing to synthesise).
     pub fn unit_ids(&self, unit: &Sentence, espeak: &[Vec<String>]) -> Vec<i64> {
@@ -236,6 +246,12 @@ mod tests {
         let u = ids().unit(unit, &espeak);
         let spans: Vec<_> = u.words.iter().map(|w| (w.clause, w.ids.clone())).collect();
         assert_eq!(spans, [(0, 2..6), (0, 8..10), (1, 14..16)]);
+    }
+
+    #[test]
+    fn ipa_symbols_without_an_id_are_found() {
+        assert_eq!(ids().unknown_symbol("ab ç"), None);
+        assert_eq!(ids().unknown_symbol("abʒ"), Some('ʒ'));
     }
 
     #[test]

@@ -12,6 +12,7 @@ use super::stats::PiperStats;
 use super::unit::{Piece, UnitSynthesis};
 use super::words::{self, Said, SpokenWord};
 use crate::espeak::engine::Engine;
+use crate::ipa::{parts, Part};
 use crate::text::Sentence;
 use ort::environment::Environment;
 use ort::session::RunOptions;
@@ -41,10 +42,12 @@ pub struct Job {
 /// What a job does.
 pub enum Work {
     /// A unit's first step; `words[c]` are the request's words in its clause `c`;
-    /// `sent`: samples the stream has sent before this unit.
+    /// `ipa[k]`: the canonical IPA of the request's phoneme span `k`; `sent`: samples
+    /// the stream has sent before this unit.
     Start {
         unit: Sentence,
         words: Vec<Vec<SpokenWord>>,
+        ipa: Arc<[String]>,
         sent: u64,
     },
     /// A later step.
@@ -145,7 +148,7 @@ fn load_and_warm_up(
         let started = Instant::now();
         let mut loaded = LoadedModel::load(env, model, intra)?;
         let unit = crate::text::sentences(WARM_UP_TEXT).remove(0);
-        let ids = phoneme_ids(shared, model, &unit)?.ids;
+        let ids = phoneme_ids(shared, model, &unit, &[])?.ids;
         let options = RunOptions::new().map_err(|e| e.to_string())?;
         loaded
             .infer(&ids, scales(model, model.length_scale), None, &options)
@@ -156,27 +159,71 @@ fn load_and_warm_up(
     Ok(sessions)
 }
 
-fn phoneme_ids(shared: &Shared, model: &VoiceModel, unit: &Sentence) -> Result<UnitIds, String> {
-    let texts = unit.clauses.iter().map(|c| c.text.clone()).collect();
-    let espeak = shared.espeak.phonemize(&model.espeak_voice, texts)?;
+/// The unit's ids: each clause phonemized by espeak, except the stand-ins of phoneme
+/// spans, which are replaced by their IPA (`ipa[k]`, canonical) in the same sequence, so
+/// the unit stays one utterance.
+fn phoneme_ids(
+    shared: &Shared,
+    model: &VoiceModel,
+    unit: &Sentence,
+    ipa: &[String],
+) -> Result<UnitIds, String> {
+    let clauses: Vec<Vec<Part>> = unit.clauses.iter().map(|c| parts(&c.text)).collect();
+    let texts = clauses
+        .iter()
+        .flatten()
+        .filter_map(|p| match p {
+            Part::Text(t) => Some(t.to_string()),
+            Part::Span(_) => None,
+        })
+        .collect();
+    let mut said = shared
+        .espeak
+        .phonemize(&model.espeak_voice, texts)?
+        .into_iter();
+    let espeak: Vec<Vec<String>> = clauses
+        .iter()
+        .map(|clause| {
+            let mut pieces = Vec::new();
+            for part in clause {
+                match part {
+                    Part::Text(_) => pieces.extend(said.next().unwrap_or_default()),
+                    Part::Span(k) => pieces.extend(ipa.get(*k).cloned()),
+                }
+            }
+            pieces
+        })
+        .collect();
     Ok(model.phoneme_ids.unit(unit, &espeak))
 }
 
-/// How espeak says each word of each clause alone; empty if espeak fails (the words are
-/// then timed by their letters).
+/// How espeak says each word of each clause alone (a phoneme span: its IPA); empty if
+/// espeak fails (the words are then timed by their letters).
 fn words_said_alone(
     shared: &Shared,
     model: &VoiceModel,
     clauses: &[Vec<SpokenWord>],
 ) -> Vec<Vec<Said>> {
-    let texts = clauses.iter().flatten().map(|w| w.word.clone()).collect();
+    let texts = clauses
+        .iter()
+        .flatten()
+        .filter(|w| w.ipa.is_none())
+        .map(|w| w.word.clone())
+        .collect();
     let Ok(said) = shared.espeak.phonemize(&model.espeak_voice, texts) else {
         return Vec::new();
     };
     let mut said = said.iter().map(|p| Said::from_espeak(p));
     clauses
         .iter()
-        .map(|c| said.by_ref().take(c.len()).collect())
+        .map(|c| {
+            c.iter()
+                .map(|w| match &w.ipa {
+                    Some(ipa) => Said::from_espeak(std::slice::from_ref(ipa)),
+                    None => said.next().unwrap_or_default(),
+                })
+                .collect()
+        })
         .collect()
 }
 
@@ -211,8 +258,13 @@ fn run(shared: &Shared, sessions: &mut [LoadedModel], job: Job) {
     let scales = scales(model, job.length_scale);
     let state = match job.work {
         Work::Continue(state) => state,
-        Work::Start { unit, words, sent } => {
-            let unit_ids = match phoneme_ids(shared, model, &unit) {
+        Work::Start {
+            unit,
+            words,
+            ipa,
+            sent,
+        } => {
+            let unit_ids = match phoneme_ids(shared, model, &unit, &ipa) {
                 Ok(ids) => ids,
                 Err(e) => {
                     stats.failures.fetch_add(1, Relaxed);

@@ -19,6 +19,8 @@ pub struct SpokenWord {
     pub word: String,
     /// Byte range in the request's text.
     pub text: Range<usize>,
+    /// The canonical IPA it is said as, for the written words of a phoneme span.
+    pub ipa: Option<String>,
 }
 
 /// How espeak says one word alone.
@@ -140,6 +142,7 @@ mod tests {
             .map(|(i, w)| SpokenWord {
                 word: w.to_string(),
                 text: i * 10..i * 10 + w.len(),
+                ipa: None,
             })
             .collect()
     }
