@@ -285,7 +285,7 @@ pub async fn run<F: Framer>(
                     out.worker.acquire(&cancel).await?;
                     let mut source = tokio::select! {
                         _ = cancel.cancelled() => return Err(out.gone()),
-                        s = Source::open(&state, r.synthesis_at(text.clone(), factor), &r.provider) => s?,
+                        s = Source::open(&state, r.synthesis_at(text.clone(), factor), &r.provider, tape.due(started)) => s?,
                     };
                     // Where this piece starts on the stream's timeline, in engine samples,
                     // and where its words were in what the client sent.
@@ -296,7 +296,7 @@ pub async fn run<F: Framer>(
                     loop {
                         let chunk = tokio::select! {
                             _ = cancel.cancelled() => return Err(out.gone()),
-                            c = source.next() => c?,
+                            c = source.next(tape.due(started)) => c?,
                         };
                         let Some(chunk) = chunk else { break };
                         if tape.samples > 0 && chunk.sample_rate != tape.rate {
@@ -394,6 +394,12 @@ struct Tape {
 }
 
 impl Tape {
+    /// When the audio produced so far runs out if playback started with the stream:
+    /// the deadline of the stream's next chunk.
+    fn due(&self, started: Instant) -> Instant {
+        started + Duration::from_secs_f64(self.samples as f64 / f64::from(self.rate.max(1)))
+    }
+
     /// Appends engine samples (at `self.rate`) to the stream: kept, encoded, framed.
     async fn push<F: Framer>(
         &mut self,

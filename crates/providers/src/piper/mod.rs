@@ -113,6 +113,8 @@ pub struct Piper {
     models: Arc<[VoiceModel]>,
     pool: Arc<Pool>,
     stats: Arc<PiperStats>,
+    /// Inference threads in the pool.
+    workers: usize,
 }
 
 impl Piper {
@@ -136,6 +138,7 @@ impl Piper {
             models,
             pool: Arc::new(pool),
             stats,
+            workers: config.max_concurrent,
         })
     }
 
@@ -205,6 +208,11 @@ impl Provider for Piper {
             Ok(stream) => stream,
             Err(err) => Box::pin(futures::stream::once(async move { Err(err) })),
         }
+    }
+
+    /// One inference job per chunk pulled, run by `PIPER_MAX_CONCURRENT` threads.
+    fn concurrency(&self) -> Option<usize> {
+        Some(self.workers)
     }
 }
 
