@@ -21,7 +21,7 @@ use super::speakable;
 use crate::metrics::{ApiLabels, ProviderLabels};
 use crate::sessions::RetainedAudio;
 use crate::state::AppState;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -154,7 +154,7 @@ impl Text {
 
 /// When one word is heard, on the output stream's timeline (after speed, resampling and
 /// the pauses between segments), with its place in the text the stream received.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct WordTiming {
     pub word: String,
     pub start_ms: f64,
@@ -262,6 +262,7 @@ pub async fn run<F: Framer>(
         transcoder: None,
         rate: r.native_rate_hz,
         retained: Vec::new(),
+        words: Vec::new(),
         samples: 0,
         bytes: Vec::with_capacity(8192),
         encode: job.encode,
@@ -290,8 +291,9 @@ pub async fn run<F: Framer>(
                     // Where this piece starts on the stream's timeline, in engine samples,
                     // and where its words were in what the client sent.
                     let start = tape.samples;
-                    let mut written = r
-                        .word_timestamps
+                    // Timings are worked out when the client asked for them, or when the
+                    // stream is kept (for `/file?alignment=json`).
+                    let mut written = (r.word_timestamps || tape.retain)
                         .then(|| WrittenWords::new(&segment, &text));
                     loop {
                         let chunk = tokio::select! {
@@ -312,14 +314,12 @@ pub async fn run<F: Framer>(
                         if let Some(written) = written.as_mut().filter(|_| !chunk.words.is_empty())
                         {
                             let words = written.timings(&chunk.words, start, tape.rate);
-                            if !words.is_empty() {
-                                out.words(&words).await?;
-                            }
+                            tape.words(&r, &words, &mut out).await?;
                         }
                         tape.push(&state, &r, &chunk.samples, &mut out).await?;
                     }
                     if let Some(last) = written.as_mut().and_then(WrittenWords::finish) {
-                        out.words(&[last]).await?;
+                        tape.words(&r, &[last], &mut out).await?;
                     }
                 }
                 Piece::Break { ms } => {
@@ -344,6 +344,7 @@ pub async fn run<F: Framer>(
         mut retained,
         samples,
         mut bytes,
+        words,
         ..
     } = tape;
     if job.encode {
@@ -372,6 +373,7 @@ pub async fn run<F: Framer>(
         RetainedAudio {
             sample_rate: rate,
             samples: retained,
+            words,
         }
     });
     Ok(Produced {
@@ -387,6 +389,8 @@ struct Tape {
     transcoder: Option<Transcoder>,
     rate: u32,
     retained: Vec<i16>,
+    /// The word timings kept with `retained`.
+    words: Vec<WordTiming>,
     samples: u64,
     bytes: Vec<u8>,
     encode: bool,
@@ -398,6 +402,25 @@ impl Tape {
     /// the deadline of the stream's next chunk.
     fn due(&self, started: Instant) -> Instant {
         started + Duration::from_secs_f64(self.samples as f64 / f64::from(self.rate.max(1)))
+    }
+
+    /// Word timings: kept with the PCM, and framed if the client asked for them.
+    async fn words<F: Framer>(
+        &mut self,
+        r: &SpeechRequest,
+        words: &[WordTiming],
+        out: &mut Out<'_, F>,
+    ) -> Result<(), StreamFailure> {
+        if words.is_empty() {
+            return Ok(());
+        }
+        if self.retain {
+            self.words.extend_from_slice(words);
+        }
+        if r.word_timestamps {
+            out.words(words).await?;
+        }
+        Ok(())
     }
 
     /// Appends engine samples (at `self.rate`) to the stream: kept, encoded, framed.
