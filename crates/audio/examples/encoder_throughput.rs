@@ -11,20 +11,12 @@
 //!
 //!     taskset -c 1 cargo run --release -p tts-audio --example encoder_throughput
 
+mod common;
+
+use common::cpu_time;
 use std::time::{Duration, Instant};
 use tts_audio::{Codecs, EncoderOptions, Transcoder};
 use tts_core::{AudioChunk, AudioFormat};
-
-/// This thread's CPU time so far.
-fn cpu_time() -> Duration {
-    let text = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap_or_default();
-    let ns = text
-        .split_whitespace()
-        .next()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    Duration::from_nanos(ns)
-}
 
 /// A deterministic speech-like signal: a glottal-pulse-ish harmonic series whose pitch
 /// glides between 100 and 220 Hz, shaped into ~4 syllables per second, with noise bursts

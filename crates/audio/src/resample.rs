@@ -1,26 +1,36 @@
 //! [`Resampler`]: streaming, stateful sample-rate conversion of mono PCM16.
 //!
 //! Engines emit chunks of any size, so the resampler cannot treat a chunk as a unit: a
-//! filter restarted at every chunk boundary clicks. Instead one windowed-sinc resampler
-//! (rubato's `Async`) lives as long as the stream and is always fed the same small block
-//! (≈4 ms of input). Whatever does not fill a block waits for the next call. Two things
-//! follow: the output does not depend on how the input was chunked (it is bit-identical to
-//! resampling everything in one call), and at most one block is held back beyond the
-//! filter's own delay.
+//! filter restarted at every chunk boundary clicks. Instead one rubato resampler lives as
+//! long as the stream and is always fed the same fixed block of input. Whatever does not
+//! fill a block waits for the next call. Two things follow: the output does not depend on
+//! how the input was chunked (it is bit-identical to resampling everything in one call),
+//! and at most one block is held back beyond the filter's own delay.
 //!
 //! The filter's delay is trimmed from the start and flushed at the end, so the output
 //! starts in step with the input and has exactly `ceil(n_in × out / in)` samples.
 //!
-//! When the rates have a small common period (all the usual pairs: 16000→48000 is 1:3,
-//! 22050→8000 is 441:160) the sinc table gets exactly one entry per output phase and
-//! nearest-neighbour lookup is exact: a plain polyphase filter, one dot product per output
-//! sample. Other pairs fall back to cubic interpolation between 256 table entries.
+//! Two methods, chosen by the ratio:
+//! - **Ratios with a short period** (the input frames after which the output phase
+//!   repeats, `input_rate / gcd`, twice of which last at most [`MAX_FFT_BLOCK_MS`]:
+//!   16→48 kHz is 1:3, 22.05→48 kHz 147:320, 22.05→44.1 and 24→48 kHz 1:2, 48→16 kHz
+//!   3:1, 16→8 kHz 2:1) use rubato's synchronous `Fft` resampler: a windowed-sinc filter of at least
+//!   128 taps at the lower rate, applied by overlap-add in the frequency domain, exact for
+//!   a fixed ratio. It costs a fraction of the time-domain filter (figures:
+//!   `docs/BENCHMARKS.md`, `examples/resample_cost.rs`), which at 16→48 kHz cost more than
+//!   opus's own encoding.
+//! - **Other ratios** (22.05→8 kHz is 441:160, 16→22.05 kHz 320:441) use the time-domain
+//!   windowed sinc (rubato's `Async`) fed ≈4 ms blocks. When the rates have a common period
+//!   of at most [`MAX_EXACT_PHASES`] output phases the sinc table gets exactly one entry per
+//!   phase and nearest-neighbour lookup is exact: a plain polyphase filter, one dot
+//!   product per output sample. Other pairs fall back to cubic interpolation between 256
+//!   table entries.
 
 use crate::rates::{MAX_RATE, MIN_RATE};
 use crate::EncodeError;
 use rubato::audioadapter_buffers::direct::InterleavedSlice;
 use rubato::{
-    Async, FixedAsync, Indexing, Resampler as _, SincInterpolationParameters,
+    Async, Fft, FixedAsync, FixedSync, Indexing, Resampler as _, SincInterpolationParameters,
     SincInterpolationType, WindowFunction,
 };
 
@@ -30,14 +40,24 @@ const SINC_LEN: usize = 128;
 /// The largest phase count for which an exact polyphase table is built (memory is
 /// `SINC_LEN × phases × 4` bytes: 320 KiB at this limit).
 const MAX_EXACT_PHASES: usize = 640;
-/// Input block length, in milliseconds' worth of input frames.
+/// Input block length of the time-domain filter, in milliseconds' worth of input frames.
 const BLOCK_MS: u32 = 4;
+/// The longest FFT block, in ms of input, for the FFT method to be taken. A block is an
+/// even number of periods of the ratio (`input_rate / gcd` input frames after which the
+/// output phase repeats: 1 for 16→48 kHz, 147 for 22.05→48 kHz), so that the filter's
+/// centre, half a block, falls on an output frame. A block is what may be held back, and
+/// half a block is the filter's delay.
+pub const MAX_FFT_BLOCK_MS: u32 = 20;
+/// Frames of the lower rate per FFT block, at least: the filter's length in taps at that
+/// rate, as long as the time-domain sinc's (delay ≈ 4 ms at 16 kHz).
+const FFT_BLOCK_LOW: u32 = 128;
 
 /// Converts a stream of mono PCM16 from one rate to another. See the module docs.
 pub struct Resampler {
     input_rate: u32,
     output_rate: u32,
-    inner: Async<f32>,
+    inner: Box<dyn rubato::Resampler<f32> + Send>,
+    method: &'static str,
     block: usize,
     /// Input not yet processed; always shorter than `block` between calls.
     pending: Vec<f32>,
@@ -49,6 +69,17 @@ pub struct Resampler {
     frames_out: u64,
 }
 
+fn check_rates(input_rate: u32, output_rate: u32) -> Result<(), EncodeError> {
+    for r in [input_rate, output_rate] {
+        if !(MIN_RATE..=MAX_RATE).contains(&r) {
+            return Err(EncodeError::Unsupported(format!(
+                "cannot resample at {r} Hz; supported: {MIN_RATE} to {MAX_RATE}"
+            )));
+        }
+    }
+    Ok(())
+}
+
 fn gcd(a: u32, b: u32) -> u32 {
     if b == 0 {
         a
@@ -58,15 +89,41 @@ fn gcd(a: u32, b: u32) -> u32 {
 }
 
 impl Resampler {
-    /// A resampler from `input_rate` to `output_rate` Hz (both within 8000..=192000).
+    /// A resampler from `input_rate` to `output_rate` Hz (both within 8000..=192000),
+    /// by the cheapest exact method for the pair (see the module docs).
     pub fn new(input_rate: u32, output_rate: u32) -> Result<Self, EncodeError> {
-        for r in [input_rate, output_rate] {
-            if !(MIN_RATE..=MAX_RATE).contains(&r) {
-                return Err(EncodeError::Unsupported(format!(
-                    "cannot resample at {r} Hz; supported: {MIN_RATE} to {MAX_RATE}"
-                )));
-            }
+        check_rates(input_rate, output_rate)?;
+        let g = gcd(input_rate, output_rate);
+        let periods = u64::from(2 * (input_rate / g));
+        let low = u64::from(input_rate.min(output_rate));
+        let frames = (u64::from(FFT_BLOCK_LOW) * u64::from(input_rate)).div_ceil(low);
+        let block = frames.div_ceil(periods) * periods;
+        if block * 1000 <= u64::from(MAX_FFT_BLOCK_MS) * u64::from(input_rate) {
+            let block = block as usize;
+            let inner = Fft::<f32>::new_custom(
+                input_rate as usize,
+                output_rate as usize,
+                block,
+                1,
+                1,
+                WindowFunction::BlackmanHarris2,
+                FixedSync::Input,
+            )
+            .map_err(|e| EncodeError::Codec(format!("resampler: {e}")))?;
+            // The filter is centred on input frame `block / 2`, a whole number of
+            // periods: exactly this many output frames.
+            let to_trim = block / 2 * output_rate as usize / input_rate as usize;
+            debug_assert_eq!(inner.input_frames_next(), block);
+            let inner = Box::new(inner);
+            return Ok(Self::with(input_rate, output_rate, inner, "fft", to_trim));
         }
+        Self::sinc(input_rate, output_rate)
+    }
+
+    /// A resampler by the time-domain windowed sinc, whatever the pair (what every pair
+    /// used before the FFT method; kept callable for the cost comparison).
+    pub fn sinc(input_rate: u32, output_rate: u32) -> Result<Self, EncodeError> {
+        check_rates(input_rate, output_rate)?;
         // Output sample k sits at input position k × in/out; its fractional part is a
         // multiple of 1/phases.
         let phases = (output_rate / gcd(input_rate, output_rate)) as usize;
@@ -82,17 +139,42 @@ impl Resampler {
         let ratio = f64::from(output_rate) / f64::from(input_rate);
         let inner = Async::<f32>::new_sinc(ratio, 1.0, &params, block, 1, FixedAsync::Input)
             .map_err(|e| EncodeError::Codec(format!("resampler: {e}")))?;
-        Ok(Self {
+        let to_trim = delay(ratio, factor).round() as usize;
+        Ok(Self::with(
             input_rate,
             output_rate,
-            to_trim: delay(ratio, factor).round() as usize,
+            Box::new(inner),
+            "sinc",
+            to_trim,
+        ))
+    }
+
+    fn with(
+        input_rate: u32,
+        output_rate: u32,
+        inner: Box<dyn rubato::Resampler<f32> + Send>,
+        method: &'static str,
+        to_trim: usize,
+    ) -> Self {
+        // A fixed-input resampler: every call takes exactly this many frames.
+        let block = inner.input_frames_next();
+        Self {
+            input_rate,
+            output_rate,
+            to_trim,
             scratch: vec![0.0; inner.output_frames_max()],
             inner,
+            method,
             block,
             pending: Vec::with_capacity(block * 2),
             frames_in: 0,
             frames_out: 0,
-        })
+        }
+    }
+
+    /// `"fft"` or `"sinc"`: the method chosen for the pair.
+    pub fn method(&self) -> &'static str {
+        self.method
     }
 
     pub fn input_rate(&self) -> u32 {
@@ -165,7 +247,7 @@ impl Resampler {
     }
 }
 
-/// The filter's delay in output samples. rubato's `output_delay()` reports `L/2 × ratio`,
+/// The time-domain filter's delay in output samples. rubato's `output_delay()` reports `L/2 × ratio`,
 /// but with its indexing (first output at input position `-(L-1) + in/out`, and table
 /// entry `s` centred `(s+1)/factor` past the tap grid) output `k` sits at input time
 /// `(k+1)·in/out - L/2 + 1/factor`; solving for the output that lands on input time 0 gives
@@ -218,13 +300,18 @@ mod tests {
         })
     }
 
+    /// Short-period ratios (FFT method) and others (time-domain sinc).
     const PAIRS: &[(u32, u32)] = &[
+        (22_050, 48_000),
         (16_000, 48_000),
         (22_050, 8_000),
         (16_000, 22_050),
         (24_000, 16_000),
         (22_050, 44_100),
         (16_000, 12_345),
+        (24_000, 48_000),
+        (16_000, 8_000),
+        (48_000, 16_000),
     ];
 
     #[test]
@@ -321,6 +408,101 @@ mod tests {
                 worst <= 8.0,
                 "{from}->{to}: deviates {worst:.1} from a clean tone"
             );
+        }
+    }
+
+    /// Amplitude of the tone `freq` in `x` (least-squares fit), over the middle half.
+    fn amplitude(x: &[i16], rate: u32, freq: f64) -> f64 {
+        let middle = &x[x.len() / 4..x.len() * 3 / 4];
+        let omega = 2.0 * std::f64::consts::PI * freq / f64::from(rate);
+        let (mut ss, mut cc, mut xs, mut xc) = (0.0, 0.0, 0.0, 0.0);
+        for (k, &v) in middle.iter().enumerate() {
+            let (sn, cs) = (omega * k as f64).sin_cos();
+            ss += sn * sn;
+            cc += cs * cs;
+            xs += f64::from(v) * sn;
+            xc += f64::from(v) * cs;
+        }
+        ((xs / ss).powi(2) + (xc / cc).powi(2)).sqrt()
+    }
+
+    /// Both methods, fed in uneven chunks, keep speech's band (up to 0.35 of the lower
+    /// rate, 2.8 kHz at 8 kHz; the FFT method measures flat to 0.4) within 0.1 dB and, when the rate goes down, remove what the
+    /// new rate cannot carry (a tone at 0.6 of the input's band) by at least 60 dB.
+    #[test]
+    fn chunked_output_keeps_the_passband_and_rejects_what_would_alias() {
+        for &(from, to) in PAIRS {
+            let nyquist = f64::from(from.min(to)) / 2.0;
+            for fraction in [0.05, 0.2, 0.5, 0.7] {
+                let freq = nyquist * fraction;
+                let input = sine(from, freq, 12_000.0, from as usize / 2);
+                let mut r = Resampler::new(from, to).unwrap();
+                let mut out = Vec::new();
+                let mut rest = &input[..];
+                for n in chunk_sizes(7, 3000) {
+                    let n = n.min(rest.len());
+                    r.process(&rest[..n], &mut out).unwrap();
+                    rest = &rest[n..];
+                    if rest.is_empty() {
+                        break;
+                    }
+                }
+                r.finish(&mut out).unwrap();
+                assert_eq!(out, resample(from, to, &input).unwrap());
+                let db = 20.0 * (amplitude(&out, to, freq) / 12_000.0).log10();
+                assert!(
+                    db.abs() <= 0.1,
+                    "{from}->{to}: {freq:.0} Hz comes out at {db:+.3} dB"
+                );
+            }
+            if to < from {
+                let freq = f64::from(to) / 2.0 * 1.2;
+                let input = sine(from, freq, 12_000.0, from as usize / 2);
+                let out = resample(from, to, &input).unwrap();
+                // What is left folds back below the new Nyquist; measure all of it.
+                let rms = (out[out.len() / 4..out.len() * 3 / 4]
+                    .iter()
+                    .map(|&v| f64::from(v).powi(2))
+                    .sum::<f64>()
+                    / (out.len() / 2) as f64)
+                    .sqrt();
+                let db = 20.0 * (rms * 2f64.sqrt() / 12_000.0).log10();
+                assert!(
+                    db <= -60.0,
+                    "{from}->{to}: {freq:.0} Hz leaks at {db:.1} dB"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn short_period_ratios_take_the_fft_method_and_match_the_sinc_one() {
+        for &(from, to) in &[(22_050, 48_000), (44_100, 48_000), (24_000, 16_000)] {
+            assert_eq!(Resampler::new(from, to).unwrap().method(), "fft");
+        }
+        for &(from, to) in &[(22_050, 8_000), (16_000, 22_050), (16_000, 12_345)] {
+            assert_eq!(Resampler::new(from, to).unwrap().method(), "sinc");
+        }
+        // Pairs whose sinc delay is a whole number of samples, so both are exactly in
+        // step (elsewhere the sinc output is off by up to half a sample).
+        for &(from, to) in &[(16_000, 48_000), (22_050, 44_100), (48_000, 16_000)] {
+            assert_eq!(Resampler::new(from, to).unwrap().method(), "fft");
+            let input = sine(from, 440.0, 12_000.0, from as usize / 2);
+            let fft = resample(from, to, &input).unwrap();
+            let mut sinc = Vec::new();
+            let mut r = Resampler::sinc(from, to).unwrap();
+            r.process(&input, &mut sinc).unwrap();
+            r.finish(&mut sinc).unwrap();
+            assert_eq!(fft.len(), sinc.len());
+            let edge = to as usize / 100;
+            let worst = fft[edge..fft.len() - edge]
+                .iter()
+                .zip(&sinc[edge..sinc.len() - edge])
+                .map(|(a, b)| (i32::from(*a) - i32::from(*b)).abs())
+                .max()
+                .unwrap();
+            // Two filters of the same length and window: the same tone, to a few LSB.
+            assert!(worst <= 8, "{from}->{to}: the methods differ by {worst}");
         }
     }
 

@@ -32,6 +32,7 @@ pub async fn run(args: &Args) -> Result<Verdict, String> {
         },
         openai: args.api == Door::Openai,
         format: args.format.clone(),
+        rate: args.rate,
         verify: args.verify,
         recv_buffer: args.rcvbuf,
         // tungstenite allocates and zeroes this buffer for every connection: at thousands

@@ -121,6 +121,15 @@ impl LoadRun<'_> {
             opt(ms(&s.first_audio, 0.5), "ms"),
             opt(ms(&s.first_audio, 0.99), "ms"),
         );
+        if !s.behind.is_empty() {
+            let _ = write!(
+                line,
+                ", {} of {} streams fell behind real time (worst wait {})",
+                s.fell_behind,
+                s.behind.len(),
+                opt(max_ms(&s.behind), "ms"),
+            );
+        }
         if let Some(server) = self.cpu.server {
             let _ = write!(
                 line,
@@ -316,6 +325,11 @@ impl LoadRun<'_> {
             "post_ms": lat(&s.http),
             "ws_handshake_ms": lat(&s.handshake),
             "start_lag_ms": a.arrival_rate.map(|_| lat(&s.start_lag)),
+            "real_time": (!s.behind.is_empty()).then(|| json!({
+                "streams_measured": s.behind.len(),
+                "streams_behind": s.fell_behind,
+                "worst_wait_ms": max_ms(&s.behind),
+            })),
             "frames": s.frames,
             "audio_bytes": s.audio_bytes,
             "audio_bytes_per_sec": per_sec(s.audio_bytes as f64, wall),

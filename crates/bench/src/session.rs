@@ -88,6 +88,9 @@ pub struct SessionReport {
     /// Open loop only: how much later than its schedule the session started (all
     /// `--concurrency` slots were busy, or the generator fell behind).
     pub start_lag: Option<Duration>,
+    /// Sample formats only: the longest a listener who started playing at the first
+    /// audio would have waited for more (zero: the stream stayed ahead of real time).
+    pub behind: Option<Duration>,
 }
 
 /// The container header `--verify` expects at the start of a stream.
@@ -134,14 +137,17 @@ pub struct Checks {
     /// trusting its length.
     verify: bool,
     container: Option<Container>,
+    /// Samples per second of the requested audio.
+    rate: u32,
 }
 
 impl Checks {
-    pub fn new(format: &str, verify: bool) -> Self {
+    pub fn new(format: &str, verify: bool, rate: u32) -> Self {
         Self {
             sample_bytes: bytes_per_sample(format),
             verify,
             container: Container::for_format(format),
+            rate: rate.max(1),
         }
     }
 }
@@ -165,6 +171,8 @@ pub struct TargetOptions {
     /// Sessions go through `POST /v1/audio/speech` instead of a session and its socket.
     pub openai: bool,
     pub format: String,
+    /// `sample_rate_hz` of the requested audio.
+    pub rate: u32,
     pub verify: bool,
     /// `SO_RCVBUF` for WebSocket sockets (small values make a slow reader felt sooner).
     pub recv_buffer: Option<u32>,
@@ -212,7 +220,7 @@ impl Target {
             create_url: format!("{base}/v1/tts/sessions"),
             speech_url: opts.openai.then(|| format!("{base}/v1/audio/speech")),
             body: opts.body,
-            checks: Checks::new(&opts.format, opts.verify),
+            checks: Checks::new(&opts.format, opts.verify, opts.rate),
             ws_config: WebSocketConfig::default().read_buffer_size(opts.read_buffer),
             recv_buffer: opts.recv_buffer,
             resolved: Mutex::new(HashMap::new()),
@@ -242,6 +250,8 @@ impl Target {
             pending: None,
             server_done: false,
             scratch: Vec::new(),
+            first_at: None,
+            heard_secs: 0.0,
         })
     }
 
@@ -331,6 +341,9 @@ pub struct Stream {
     /// The server has ended the stream (`eos`, `error` or close): a closing handshake follows.
     server_done: bool,
     scratch: Vec<u8>,
+    /// When the first audio arrived, and the seconds of audio received since.
+    first_at: Option<Instant>,
+    heard_secs: f64,
 }
 
 impl Stream {
@@ -384,6 +397,7 @@ impl Stream {
                 };
                 rep.frames += 1;
                 rep.audio_bytes += bytes;
+                self.keep_time(bytes, rep);
                 if let Some(width) = self.checks.sample_bytes {
                     if bytes % width != 0 {
                         let why = format!(
@@ -406,6 +420,19 @@ impl Stream {
             }
             Err(frame::BadFrame(why)) => Some(Err((Failure::BadFrame, why))),
         }
+    }
+
+    /// Playback from the first audio on: how long this frame kept a listener waiting.
+    fn keep_time(&mut self, bytes: u64, rep: &mut SessionReport) {
+        let Some(width) = self.checks.sample_bytes else {
+            return;
+        };
+        let now = Instant::now();
+        let first = *self.first_at.get_or_insert(now);
+        let wait = now.duration_since(first).as_secs_f64() - self.heard_secs;
+        let wait = Duration::from_secs_f64(wait.max(0.0));
+        rep.behind = Some(rep.behind.unwrap_or_default().max(wait));
+        self.heard_secs += bytes as f64 / width as f64 / f64::from(self.checks.rate);
     }
 
     fn audio_bytes(&mut self, b64: &[u8], first: bool) -> Result<u64, Failed> {

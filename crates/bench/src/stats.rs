@@ -24,6 +24,11 @@ pub struct Stats {
     pub handshake: Histogram<u64>,
     /// Open loop only: scheduled start → actual start.
     pub start_lag: Histogram<u64>,
+    /// Sample formats, completed sessions: the longest wait for audio of a listener who
+    /// started playing at the first audio (1 µs: none).
+    pub behind: Histogram<u64>,
+    /// Of those, the sessions that kept their listener waiting at all.
+    pub fell_behind: u64,
     /// Audio received, failed sessions included.
     pub frames: u64,
     pub audio_bytes: u64,
@@ -44,6 +49,8 @@ impl Default for Stats {
             http: histogram(),
             handshake: histogram(),
             start_lag: histogram(),
+            behind: histogram(),
+            fell_behind: 0,
             frames: 0,
             audio_bytes: 0,
             seq_gaps: 0,
@@ -83,6 +90,10 @@ impl Stats {
                 if let Some(total) = rep.total {
                     self.total.saturating_record(micros(total));
                 }
+                if let Some(behind) = rep.behind {
+                    self.behind.saturating_record(micros(behind));
+                    self.fell_behind += u64::from(!behind.is_zero());
+                }
             }
             Some((failure, detail)) => {
                 self.failed += 1;
@@ -101,6 +112,7 @@ impl Stats {
             (&mut self.http, &other.http),
             (&mut self.handshake, &other.handshake),
             (&mut self.start_lag, &other.start_lag),
+            (&mut self.behind, &other.behind),
         ] {
             mine.add(theirs).expect("histograms share their bounds");
         }
@@ -108,6 +120,7 @@ impl Stats {
         self.audio_bytes += other.audio_bytes;
         self.seq_gaps += other.seq_gaps;
         self.missing_frames += other.missing_frames;
+        self.fell_behind += other.fell_behind;
         for (failure, n) in other.failures {
             *self.failures.entry(failure).or_default() += n;
         }

@@ -24,6 +24,8 @@ struct Behaviour {
     error_code: Option<u16>,
     /// Drop the connection after the audio, with neither a final frame nor a close frame.
     abrupt_end: bool,
+    /// Wait this long before each frame after the first (a frame is 100 ms of audio).
+    pause: Duration,
 }
 
 impl Default for Behaviour {
@@ -35,6 +37,7 @@ impl Default for Behaviour {
             skip_seq: None,
             error_code: None,
             abrupt_end: false,
+            pause: Duration::ZERO,
         }
     }
 }
@@ -56,6 +59,9 @@ async fn stream(State(b): State<Arc<Behaviour>>, ws: WebSocketUpgrade) -> Respon
 async fn serve_stream(b: Arc<Behaviour>, mut socket: WebSocket) {
     let data = base64::engine::general_purpose::STANDARD.encode(vec![0u8; b.frame_bytes]);
     for seq in (1..=b.frames).filter(|&s| Some(s) != b.skip_seq) {
+        if seq > 1 && !b.pause.is_zero() {
+            tokio::time::sleep(b.pause).await;
+        }
         let frame = format!(r#"{{"type":"audio","seq":{seq},"data":"{data}"}}"#);
         if socket.send(Message::Text(frame.into())).await.is_err() {
             return;
@@ -103,6 +109,7 @@ fn target(url: String) -> Arc<Target> {
             body: r#"{"provider":"mock_tone"}"#.into(),
             openai: false,
             format: "pcm16".into(),
+            rate: 16_000,
             verify: true,
             recv_buffer: None,
             read_buffer: 16 * 1024,
@@ -126,6 +133,21 @@ async fn a_clean_run_counts_every_session_and_all_its_audio() {
     assert_eq!(stats.audio_bytes, 20 * 41 * 3200);
     assert_eq!(stats.first_audio.len(), 20);
     assert_eq!(stats.seq_gaps, 0);
+}
+
+#[tokio::test]
+async fn a_stream_slower_than_real_time_is_counted_with_its_listeners_wait() {
+    // Three frames of 100 ms, 300 ms apart: a listener waits at least 200 ms twice.
+    let b = Behaviour {
+        frames: 3,
+        pause: Duration::from_millis(300),
+        ..Behaviour::default()
+    };
+    let stats = run(b, 2).await;
+    assert_eq!((stats.completed, stats.fell_behind), (2, 2));
+    assert_eq!(stats.behind.len(), 2);
+    let worst = tts_bench::stats::max_ms(&stats.behind).unwrap();
+    assert!(worst >= 390.0, "the listener waited {worst} ms");
 }
 
 #[tokio::test]

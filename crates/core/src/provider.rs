@@ -76,4 +76,13 @@ pub trait Provider: Send + Sync + 'static {
     fn fingerprint(&self, _voice: &str) -> Option<String> {
         None
     }
+
+    /// How many streams the engine makes progress on at once, if that is a fixed number
+    /// (a pool of inference threads), where pulling a stream's next chunk is what sets
+    /// the engine to work on it. The gateway then hands out that many turns, one per chunk
+    /// pulled, ordered by which stream needs audio soonest. `None` (the default): the
+    /// engine has no such limit, or its chunks are not produced on demand.
+    fn concurrency(&self) -> Option<usize> {
+        None
+    }
 }

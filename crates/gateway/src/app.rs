@@ -7,6 +7,7 @@ use crate::config::Settings;
 use crate::metrics::Metrics;
 use crate::rate_limit::{MemoryRateCounter, RateCounter, RateLimiter};
 use crate::routes;
+use crate::scheduler::Scheduler;
 use crate::sessions::{MemoryStore, SessionStore};
 use crate::state::{AppState, Catalog};
 use axum::serve::ListenerExt;
@@ -88,6 +89,15 @@ impl Application {
                 (id.to_string(), b)
             })
             .collect();
+        let schedulers = providers
+            .ids()
+            .into_iter()
+            .filter_map(|id| {
+                let pool = providers.get(id)?.concurrency()?;
+                tracing::info!(provider = id, pool, "inference turns scheduled by deadline");
+                Some((id.to_string(), Scheduler::new(pool)))
+            })
+            .collect();
         let lexicon = match &settings.lexicon_file {
             None => None,
             Some(path) => Some(tts_normalize::LexiconFile::open(path).map_err(|e| {
@@ -107,6 +117,7 @@ impl Application {
             codecs,
             store,
             breakers,
+            schedulers,
             providers,
             metrics,
             streams: TaskTracker::new(),

@@ -19,6 +19,7 @@ pub mod pipeline;
 pub mod rate_limit;
 pub mod redis_backend;
 pub mod routes;
+pub mod scheduler;
 pub mod sessions;
 pub mod state;
 pub mod telemetry;

@@ -96,6 +96,9 @@ pub struct Metrics {
     pub circuit_open: Family<ProviderLabels, Gauge>,
     pub time_to_first_audio: Family<StreamLabels, Histogram>,
     pub queue_wait: Histogram,
+    pub engine_queue_wait: Family<ProviderLabels, Histogram>,
+    pub engine_queue_depth: Family<ProviderLabels, Gauge>,
+    pub stream_lead: Family<ProviderLabels, Histogram>,
     pub synthesis_rtf: Family<ProviderLabels, Histogram>,
     pub backend_errors: Family<BackendErrorLabels, Counter>,
     pub backend_latency: Family<BackendLabels, Histogram>,
@@ -109,6 +112,13 @@ pub struct Metrics {
 fn latency_buckets() -> Histogram {
     Histogram::new([
         0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0,
+    ])
+}
+
+/// Seconds of audio a stream had in hand: negative when it had fallen behind.
+fn lead_buckets() -> Histogram {
+    Histogram::new([
+        -2.0, -1.0, -0.5, -0.2, -0.1, 0.0, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0,
     ])
 }
 
@@ -137,6 +147,9 @@ impl Metrics {
             circuit_open: Family::default(),
             time_to_first_audio: Family::new_with_constructor(latency_buckets),
             queue_wait: latency_buckets(),
+            engine_queue_wait: Family::new_with_constructor(latency_buckets),
+            engine_queue_depth: Family::default(),
+            stream_lead: Family::new_with_constructor(lead_buckets),
             synthesis_rtf: Family::new_with_constructor(rtf_buckets),
             backend_errors: Family::default(),
             backend_latency: Family::new_with_constructor(latency_buckets),
@@ -234,6 +247,21 @@ impl Metrics {
             "tts_queue_wait_seconds",
             "Time a stream waited for a worker",
             m.queue_wait.clone(),
+        );
+        registry.register(
+            "tts_engine_queue_wait_seconds",
+            "Time a stream waited for a turn of its engine's pool before pulling a chunk (engines with a fixed pool)",
+            m.engine_queue_wait.clone(),
+        );
+        registry.register(
+            "tts_engine_queue_depth",
+            "Streams waiting for a turn of their engine's pool",
+            m.engine_queue_depth.clone(),
+        );
+        registry.register(
+            "tts_stream_lead_seconds",
+            "How far ahead of real-time playback a stream's audio was when it asked its engine for more (negative: behind)",
+            m.stream_lead.clone(),
         );
         registry.register(
             "tts_synthesis_rtf",

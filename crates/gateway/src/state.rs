@@ -5,6 +5,7 @@ use crate::breaker::CircuitBreaker;
 use crate::config::Settings;
 use crate::metrics::{Metrics, ProviderLabels, ScopeLabels};
 use crate::rate_limit::RateLimiter;
+use crate::scheduler::Scheduler;
 use crate::sessions::SessionStore;
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -24,6 +25,8 @@ pub struct AppState {
     pub limiter: RateLimiter,
     pub admission: Admission,
     pub breakers: HashMap<String, CircuitBreaker>,
+    /// The turns of each engine that declares a fixed pool.
+    pub schedulers: HashMap<String, Scheduler>,
     pub metrics: Metrics,
     /// Every running stream, so shutdown can wait for them.
     pub streams: TaskTracker,
@@ -47,6 +50,11 @@ impl AppState {
             .expect("every registered provider has a breaker")
     }
 
+    /// The scheduler of `provider`'s pool, if it declares one.
+    pub fn scheduler(&self, provider: &str) -> Option<&Scheduler> {
+        self.schedulers.get(provider)
+    }
+
     /// The Prometheus text of every series, with live gauges refreshed first.
     pub fn render_metrics(&self) -> String {
         let m = &self.metrics;
@@ -62,6 +70,13 @@ impl AppState {
         m.workers_busy.set(self.admission.busy_workers() as i64);
         m.workers_total.set(self.admission.total_workers() as i64);
         self.cache.refresh_gauges();
+        for (id, scheduler) in &self.schedulers {
+            m.engine_queue_depth
+                .get_or_create(&ProviderLabels {
+                    provider: id.clone(),
+                })
+                .set(scheduler.waiting() as i64);
+        }
         for (id, breaker) in &self.breakers {
             m.circuit_open
                 .get_or_create(&ProviderLabels {

@@ -21,7 +21,7 @@ use super::speakable::{self, Spoken, Utterance};
 use crate::metrics::{ApiLabels, ProviderLabels};
 use crate::sessions::RetainedAudio;
 use crate::state::AppState;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -153,7 +153,7 @@ impl Text {
 
 /// When one word is heard, on the output stream's timeline (after speed, resampling and
 /// the pauses between segments), with its place in the text the stream received.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct WordTiming {
     pub word: String,
     pub start_ms: f64,
@@ -267,6 +267,7 @@ pub async fn run<F: Framer>(
         transcoder: None,
         rate: r.native_rate_hz,
         retained: Vec::new(),
+        words: Vec::new(),
         samples: 0,
         bytes: Vec::with_capacity(8192),
         encode: job.encode,
@@ -293,8 +294,10 @@ pub async fn run<F: Framer>(
                 }) => {
                     let mut synthesis = r.synthesis_at(text.clone(), factor);
                     synthesis.phonemes = phonemes;
-                    // Where this piece's words were in what the client sent.
-                    let mut written = (r.word_timestamps || r.cache.marks)
+                    // Where this piece's words were in what the client sent: worked out when
+                    // the client asked for timings or cache marks, or when the stream is
+                    // kept (for `/file?alignment=json`).
+                    let mut written = (r.word_timestamps || r.cache.marks || tape.retain)
                         .then(|| WrittenWords::new(&segment, &text));
                     let mut stream = Stream {
                         state: &state,
@@ -303,6 +306,7 @@ pub async fn run<F: Framer>(
                         tape: &mut tape,
                         out: &mut out,
                         written: written.as_mut(),
+                        started,
                     };
                     match cache_plan(&state, &r, &synthesis)? {
                         Some(sentences) => {
@@ -313,7 +317,7 @@ pub async fn run<F: Framer>(
                         None => stream.speak(synthesis).await?,
                     }
                     if let Some(last) = written.as_mut().and_then(WrittenWords::finish) {
-                        out.words(&[last]).await?;
+                        tape.words(&r, &[last], &mut out).await?;
                     }
                 }
                 Spoken::Pause { ms } => {
@@ -337,6 +341,7 @@ pub async fn run<F: Framer>(
         mut retained,
         samples,
         mut bytes,
+        words,
         ..
     } = tape;
     if job.encode {
@@ -365,6 +370,7 @@ pub async fn run<F: Framer>(
         RetainedAudio {
             sample_rate: rate,
             samples: retained,
+            words,
         }
     });
     Ok(Produced {
@@ -380,13 +386,40 @@ pub(super) struct Tape {
     transcoder: Option<Transcoder>,
     pub(super) rate: u32,
     retained: Vec<i16>,
+    /// The word timings kept with `retained`.
+    words: Vec<WordTiming>,
     pub(super) samples: u64,
     bytes: Vec<u8>,
     encode: bool,
-    retain: bool,
+    pub(super) retain: bool,
 }
 
 impl Tape {
+    /// When the audio produced so far runs out if playback started with the stream:
+    /// the deadline of the stream's next chunk.
+    pub(super) fn due(&self, started: Instant) -> Instant {
+        started + Duration::from_secs_f64(self.samples as f64 / f64::from(self.rate.max(1)))
+    }
+
+    /// Word timings: kept with the PCM, and framed if the client asked for them.
+    pub(super) async fn words<F: Framer>(
+        &mut self,
+        r: &SpeechRequest,
+        words: &[WordTiming],
+        out: &mut Out<'_, F>,
+    ) -> Result<(), StreamFailure> {
+        if words.is_empty() {
+            return Ok(());
+        }
+        if self.retain {
+            self.words.extend_from_slice(words);
+        }
+        if r.word_timestamps {
+            out.words(words).await?;
+        }
+        Ok(())
+    }
+
     /// Appends engine samples (at `self.rate`) to the stream: kept, encoded, framed.
     pub(super) async fn push<F: Framer>(
         &mut self,

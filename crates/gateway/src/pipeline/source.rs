@@ -1,12 +1,15 @@
 //! [`Source`]: a provider's audio with the gateway's protections around it: a timeout for
 //! the first chunk and between chunks, retries only while no audio has been produced, and
-//! the provider's circuit breaker.
+//! the provider's circuit breaker. Each chunk pulled from an engine with a fixed pool
+//! waits for a turn of that pool, in deadline order ([`crate::scheduler`]).
 
 use super::failure::StreamFailure;
+use crate::metrics::ProviderLabels;
 use crate::state::AppState;
 use futures::StreamExt;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+use tokio::time::error::Elapsed;
 use tokio::time::timeout;
 use tts_core::{AudioChunk, AudioStream, ProviderError, SynthesisRequest};
 
@@ -20,10 +23,13 @@ pub struct Source {
 
 impl Source {
     /// Starts synthesis and waits for the first chunk, retrying retryable failures.
+    /// `due`: when the stream's audio so far runs out at real time (its start, for its
+    /// first audio), which orders it among the streams waiting for the engine.
     pub async fn open(
         state: &Arc<AppState>,
         request: SynthesisRequest,
         provider_id: &str,
+        due: Instant,
     ) -> Result<Self, StreamFailure> {
         let provider = state
             .provider(provider_id)
@@ -36,7 +42,14 @@ impl Source {
                 return Err(StreamFailure::CircuitOpen(provider_id.to_string()));
             }
             let mut stream = provider.synthesize(request.clone());
-            let error = match timeout(settings.first_chunk_timeout, stream.next()).await {
+            let first = pull(
+                state,
+                provider_id,
+                due,
+                &mut stream,
+                settings.first_chunk_timeout,
+            );
+            let error = match first.await {
                 Ok(Some(Ok(chunk))) => {
                     return Ok(Self {
                         state: Arc::clone(state),
@@ -83,7 +96,8 @@ impl Source {
     }
 
     /// The next chunk, `None` at the end. No retry here: audio has already gone out.
-    pub async fn next(&mut self) -> Result<Option<AudioChunk>, StreamFailure> {
+    /// `due` as for [`Source::open`].
+    pub async fn next(&mut self, due: Instant) -> Result<Option<AudioChunk>, StreamFailure> {
         if let Some(chunk) = self.first.take() {
             return Ok(Some(chunk));
         }
@@ -91,7 +105,8 @@ impl Source {
             return Ok(None);
         }
         let limit = self.state.settings.chunk_timeout;
-        let error = match timeout(limit, self.stream.next()).await {
+        let next = pull(&self.state, &self.provider, due, &mut self.stream, limit);
+        let error = match next.await {
             Ok(Some(Ok(chunk))) => return Ok(Some(chunk)),
             Ok(None) => {
                 self.done = true;
@@ -114,4 +129,38 @@ impl Source {
         }
         Err(failure)
     }
+}
+
+/// The engine's next chunk within `limit`, pulled in the stream's turn when the engine has
+/// a fixed pool. The wait for the turn is not part of `limit`: the limit is on the engine,
+/// and a stream ahead of real time may rightly wait long under load. Records how far
+/// ahead of playback the stream was, and how long it waited.
+async fn pull(
+    state: &AppState,
+    provider: &str,
+    due: Instant,
+    stream: &mut AudioStream,
+    limit: Duration,
+) -> Result<Option<Result<AudioChunk, ProviderError>>, Elapsed> {
+    let labels = ProviderLabels {
+        provider: provider.to_string(),
+    };
+    let now = Instant::now();
+    let lead = match due.checked_duration_since(now) {
+        Some(ahead) => ahead.as_secs_f64(),
+        None => -now.duration_since(due).as_secs_f64(),
+    };
+    let metrics = &state.metrics;
+    metrics.stream_lead.get_or_create(&labels).observe(lead);
+    let Some(scheduler) = state.scheduler(provider) else {
+        return timeout(limit, stream.next()).await;
+    };
+    let turn = scheduler.turn(due).await;
+    metrics
+        .engine_queue_wait
+        .get_or_create(&labels)
+        .observe(now.elapsed().as_secs_f64());
+    let chunk = timeout(limit, stream.next()).await;
+    drop(turn);
+    chunk
 }

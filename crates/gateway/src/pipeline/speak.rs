@@ -14,6 +14,7 @@ use crate::cache::{Entry, Lookup, Next, Planned};
 use crate::state::AppState;
 use serde::Serialize;
 use std::sync::Arc;
+use std::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tts_core::{AudioChunk, ProviderError, SynthesisRequest, WordMark};
 
@@ -67,6 +68,9 @@ pub struct Stream<'s, 'o, F: Framer> {
     pub tape: &'s mut Tape,
     pub out: &'s mut Out<'o, F>,
     pub written: Option<&'s mut WrittenWords>,
+    /// When the stream started: with the audio taped so far, when it needs its next
+    /// chunk ([`Tape::due`]), which orders the engine's turns.
+    pub started: Instant,
 }
 
 impl<F: Framer> Stream<'_, '_, F> {
@@ -75,13 +79,13 @@ impl<F: Framer> Stream<'_, '_, F> {
         self.out.worker.acquire(self.cancel).await?;
         let mut source = tokio::select! {
             _ = self.cancel.cancelled() => return Err(self.out.gone()),
-            s = Source::open(self.state, synthesis, &self.r.provider) => s?,
+            s = Source::open(self.state, synthesis, &self.r.provider, self.tape.due(self.started)) => s?,
         };
         let start = self.tape.samples;
         loop {
             let chunk = tokio::select! {
                 _ = self.cancel.cancelled() => return Err(self.out.gone()),
-                c = source.next() => c?,
+                c = source.next(self.tape.due(self.started)) => c?,
             };
             let Some(chunk) = chunk else { return Ok(()) };
             self.deliver(heard(&chunk, start, 0)).await?;
@@ -145,7 +149,7 @@ impl<F: Framer> Stream<'_, '_, F> {
                     self.out.worker.acquire(self.cancel).await?;
                     let opened = tokio::select! {
                         _ = self.cancel.cancelled() => return Err(self.out.gone()),
-                        s = Source::open(state, planned.request.clone(), &r.provider) => s,
+                        s = Source::open(state, planned.request.clone(), &r.provider, self.tape.due(self.started)) => s,
                     };
                     match opened {
                         Ok(source) => part.hold(source),
@@ -156,10 +160,11 @@ impl<F: Framer> Stream<'_, '_, F> {
                     }
                 }
                 Next::Produce => {
+                    let due = self.tape.due(self.started);
                     let source = part.source().expect("a producer holds its stream");
                     let pulled = tokio::select! {
                         _ = self.cancel.cancelled() => return Err(self.out.gone()),
-                        c = source.next() => c,
+                        c = source.next(due) => c,
                     };
                     match pulled {
                         Ok(Some(chunk)) => part.publish(chunk),
@@ -214,12 +219,10 @@ impl<F: Framer> Stream<'_, '_, F> {
         if let Some(written) = self
             .written
             .as_deref_mut()
-            .filter(|_| self.r.word_timestamps && !heard.words.is_empty())
+            .filter(|_| (self.r.word_timestamps || tape.retain) && !heard.words.is_empty())
         {
             let words = written.timings(heard.words, heard.start, heard.shift, tape.rate);
-            if !words.is_empty() {
-                self.out.words(&words).await?;
-            }
+            tape.words(self.r, &words, self.out).await?;
         }
         tape.push(self.state, self.r, heard.samples, self.out).await
     }

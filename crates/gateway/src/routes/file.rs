@@ -3,6 +3,9 @@
 //! Served from the PCM retained when the stream completed, encoded on request, so any
 //! format can be fetched for any completed session. A session never streamed is
 //! synthesised now; one still streaming is waited for.
+//!
+//! With `&alignment=json` the answer is JSON instead: the same file in base64 next to
+//! the word timings kept with the PCM. Without it, the answer is the file, as always.
 
 use super::sessions::find;
 use crate::error::{ApiError, FieldError};
@@ -12,6 +15,9 @@ use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use axum::Json;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
 use serde::Deserialize;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -27,6 +33,7 @@ const POLL: Duration = Duration::from_millis(25);
 pub struct FileQuery {
     format: Option<String>,
     sample_rate_hz: Option<String>,
+    alignment: Option<String>,
 }
 
 pub async fn download(
@@ -56,6 +63,17 @@ pub async fn download(
             )])
         })?,
     };
+    let alignment = match q.alignment.as_deref() {
+        None | Some("") => false,
+        Some("json") => true,
+        Some(other) => {
+            return Err(ApiError::Validation(vec![FieldError::query(
+                "alignment",
+                "enum",
+                format!("Input should be json (got {other:?})"),
+            )]))
+        }
+    };
     state
         .codecs
         .check(format, session.request.native_rate_hz, rate)
@@ -66,19 +84,33 @@ pub async fn download(
         .settings
         .encoder_options(format, session.request.bitrate_kbps);
     let codecs = state.codecs.clone();
+    let encoded = Arc::clone(&audio);
     let body = tokio::task::spawn_blocking(move || {
         encode_file(
             &codecs,
             format,
-            audio.sample_rate,
+            encoded.sample_rate,
             rate,
-            &audio.samples,
+            &encoded.samples,
             options,
         )
     })
     .await
     .map_err(|e| ApiError::Internal(e.to_string()))?
     .map_err(|e| ApiError::Internal(e.to_string()))?;
+    if alignment {
+        let duration_ms = audio.samples.len() as f64 * 1000.0 / f64::from(audio.sample_rate.max(1));
+        return Ok(Json(Aligned {
+            session_id: session.id.to_string(),
+            format: format.name(),
+            content_type: format.content_type(rate),
+            sample_rate_hz: rate,
+            duration_ms,
+            audio_base64: STANDARD.encode(&body),
+            words: &audio.words,
+        })
+        .into_response());
+    }
     let filename = format!("tts-{}.{}", session.id, format.extension());
     Ok((
         [
@@ -92,6 +124,21 @@ pub async fn download(
         body,
     )
         .into_response())
+}
+
+/// The answer to `/file?alignment=json`.
+#[derive(serde::Serialize)]
+struct Aligned<'a> {
+    session_id: String,
+    format: &'static str,
+    content_type: String,
+    sample_rate_hz: u32,
+    duration_ms: f64,
+    /// The file `/file` answers without `alignment`, in base64.
+    audio_base64: String,
+    /// On the audio's timeline; empty when the engine marks no words (its voices say
+    /// so with `extra.word_timestamps`).
+    words: &'a [pipeline::WordTiming],
 }
 
 /// The session's retained audio: at once if completed, after the stream if streaming,

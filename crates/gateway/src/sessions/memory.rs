@@ -271,6 +271,7 @@ mod tests {
             let audio = Arc::new(RetainedAudio {
                 sample_rate: 8000,
                 samples: vec![0; 4],
+                words: Vec::new(),
             });
             s.claim(*ids.last().unwrap()).await.unwrap();
             s.complete(*ids.last().unwrap(), audio).await.unwrap();

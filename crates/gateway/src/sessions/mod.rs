@@ -101,10 +101,12 @@ pub struct Session {
 }
 
 /// The PCM of a completed session, at the voice's native rate.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct RetainedAudio {
     pub sample_rate: u32,
     pub samples: Vec<i16>,
+    /// When each word is heard, if the engine marks words (for `/file?alignment=json`).
+    pub words: Vec<crate::pipeline::WordTiming>,
 }
 
 impl RetainedAudio {

@@ -32,7 +32,14 @@ pub enum Behaviour {
     OtherRate,
     /// Remembers each request's text (see [`Double::texts`]) and answers one chunk.
     Record,
+    /// An engine with a pool of one (it declares `concurrency` 1): two chunks of
+    /// [`PACED_CHUNK_SECS`] each, each begun (recorded in [`Double::pulls`] as
+    /// `text#n`) and then waiting for a permit on `gate`. A stream that has had its first
+    /// chunk is that far ahead of real time.
+    Paced,
 }
+
+pub const PACED_CHUNK_SECS: u32 = 30;
 
 pub struct Double {
     id: &'static str,
@@ -43,6 +50,7 @@ pub struct Double {
     /// Notified when a stream of this provider is dropped.
     pub dropped: Arc<Notify>,
     texts: parking_lot::Mutex<Vec<String>>,
+    pulls: Arc<parking_lot::Mutex<Vec<String>>>,
 }
 
 impl Double {
@@ -55,12 +63,18 @@ impl Double {
             gate: Arc::new(Semaphore::new(0)),
             dropped: Arc::new(Notify::new()),
             texts: parking_lot::Mutex::new(Vec::new()),
+            pulls: Arc::default(),
         })
     }
 
     /// The texts this engine was asked to speak, in order.
     pub fn texts(&self) -> Vec<String> {
         self.texts.lock().clone()
+    }
+
+    /// The chunks begun, in order, as `text#n` (behaviour [`Behaviour::Paced`]).
+    pub fn pulls(&self) -> Vec<String> {
+        self.pulls.lock().clone()
     }
 
     /// A registry with mock_tone and this double.
@@ -97,9 +111,13 @@ impl Provider for Double {
         vec![Voice::new("v1", "Double", "en-US", self.id, RATE)]
     }
 
+    fn concurrency(&self) -> Option<usize> {
+        matches!(self.behaviour, Behaviour::Paced).then_some(1)
+    }
+
     fn synthesize(&self, request: SynthesisRequest) -> AudioStream {
         let call = self.calls.fetch_add(1, Ordering::SeqCst);
-        self.texts.lock().push(request.text);
+        self.texts.lock().push(request.text.clone());
         let chunks = Arc::clone(&self.chunks);
         let guard = OnDrop(Arc::clone(&self.dropped));
         match self.behaviour {
@@ -123,6 +141,25 @@ impl Provider for Double {
                 .boxed()
             }
             Behaviour::Record => stream::iter([Ok(chunk())]).boxed(),
+            Behaviour::Paced => {
+                let (gate, pulls) = (Arc::clone(&self.gate), Arc::clone(&self.pulls));
+                let text = request.text;
+                stream::unfold(1, move |n| {
+                    let (gate, pulls, text) = (Arc::clone(&gate), Arc::clone(&pulls), text.clone());
+                    async move {
+                        if n > 2 {
+                            return None;
+                        }
+                        pulls.lock().push(format!("{text}#{n}"));
+                        gate.acquire().await.unwrap().forget();
+                        let samples = (0..RATE * PACED_CHUNK_SECS)
+                            .map(|i| if i % 40 < 20 { 3000 } else { -3000 })
+                            .collect();
+                        Some((Ok(AudioChunk::new(samples, RATE)), n + 1))
+                    }
+                })
+                .boxed()
+            }
             Behaviour::Burst(n) => stream::iter((0..n).map(|_| Ok(chunk()))).boxed(),
             Behaviour::OtherRate => stream::iter((0..3).map(|_| {
                 Ok(AudioChunk::new(

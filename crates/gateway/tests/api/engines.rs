@@ -2,7 +2,10 @@
 //! scripts/setup.sh) and espeak-ng. These tests fail, rather than skip, when an engine is
 //! missing: a gateway without its voices is broken, not untestable.
 
-use crate::helpers::{ffmpeg_decode, spawn_with, TestApp};
+use crate::helpers::{
+    check_word_timings, ffmpeg_decode, file_alignment, spawn_with, stream_frames, timestamps,
+    TestApp,
+};
 use futures::StreamExt;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -103,6 +106,44 @@ async fn piper_and_espeak_speak_in_every_format() {
             assert!(
                 (300.0..=15_000.0).contains(&level),
                 "{provider} {format}: rms {level:.0}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_engine_times_every_word_in_every_format_the_same_in_the_stream_and_the_file() {
+    let app = spawn_engines(2).await;
+    for query in [
+        "provider=piper",
+        "provider=espeak&language=en-US",
+        "provider=mock_tone",
+    ] {
+        let voice = first_voice(&app, query).await;
+        let provider = voice["provider"].as_str().unwrap();
+        assert_eq!(voice["extra"]["word_timestamps"], "true", "{provider}");
+        let native = voice["sample_rate_hz"].as_u64().unwrap() as u32;
+        for format in voice["supported_formats"].as_array().unwrap() {
+            let format = format.as_str().unwrap();
+            let rate = rate_for(format, native);
+            let body = json!({"provider": provider, "voice": voice["id"], "text": SENTENCE,
+                              "target_format": format, "sample_rate_hz": rate,
+                              "word_timestamps": true});
+            let (id, _) = app.create(&body).await;
+            let what = format!("{provider} {format} @ {rate}");
+            let (frames, audio) = stream_frames(&app, &id).await;
+            assert_eq!(frames.last().unwrap()["type"], "eos", "{what}: {frames:?}");
+            let words = timestamps(&frames);
+            let file = file_alignment(&app, &id, "").await;
+            let duration = file["duration_ms"].as_f64().unwrap();
+            check_word_timings(&what, SENTENCE, &words, duration);
+            assert_eq!(&words, file["words"].as_array().unwrap(), "{what}");
+            // The streamed audio holds every word too: as long as the file's, give or
+            // take a codec frame and its padding (aac's priming adds about 100 ms).
+            let streamed_ms = decode(format, rate, &audio).len() as f64 * 1000.0 / f64::from(rate);
+            assert!(
+                streamed_ms > duration - 30.0 && streamed_ms < duration + 200.0,
+                "{what}: {streamed_ms} ms streamed, {duration} ms in the file"
             );
         }
     }

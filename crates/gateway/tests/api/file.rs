@@ -1,6 +1,10 @@
 //! `GET /v1/tts/sessions/{id}/file`.
 
-use crate::helpers::{body, ffmpeg_decode, spawn_app, spawn_with, TestApp};
+use crate::helpers::{
+    body, check_word_timings, ffmpeg_decode, file_alignment, spawn_app, spawn_with, stream_frames,
+    timestamps, TestApp,
+};
+use base64::Engine;
 use tts_gateway::Components;
 use tts_providers::mock_tone::MockTone;
 
@@ -82,6 +86,52 @@ async fn a_bad_file_format_is_refused_naming_the_parameter() {
     assert_eq!(resp.status(), 422);
     let v: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(v["detail"][0]["loc"][1], "format");
+}
+
+#[tokio::test]
+async fn the_file_as_json_carries_the_same_file_next_to_its_word_timings() {
+    let app = spawn_app().await;
+    let text = "Align these words, please.";
+    // Streamed without asking for timings: the file still has them.
+    let (id, _) = app.create(&body(text, "pcm16", 16000)).await;
+    let (frames, _) = stream_frames(&app, &id).await;
+    assert!(timestamps(&frames).is_empty(), "not asked for: {frames:?}");
+    let v = file_alignment(&app, &id, "&format=wav&sample_rate_hz=8000").await;
+    assert_eq!(v["session_id"], id.as_str());
+    assert_eq!(v["format"], "wav");
+    assert_eq!(v["content_type"], "audio/wav");
+    assert_eq!(v["sample_rate_hz"], 8000);
+    let duration = v["duration_ms"].as_f64().unwrap();
+    // mock_tone: 100 ms per character.
+    assert_eq!(duration, 100.0 * text.len() as f64);
+    check_word_timings("mock_tone", text, v["words"].as_array().unwrap(), duration);
+    let audio = base64::engine::general_purpose::STANDARD
+        .decode(v["audio_base64"].as_str().unwrap())
+        .unwrap();
+    let plain = app
+        .get(&format!(
+            "/v1/tts/sessions/{id}/file?format=wav&sample_rate_hz=8000"
+        ))
+        .await;
+    assert_eq!(audio, plain.bytes().await.unwrap().to_vec());
+
+    // Never streamed: synthesised for the request, with its timings.
+    let (id, _) = app.create(&body(text, "pcm16", 16000)).await;
+    let v = file_alignment(&app, &id, "").await;
+    check_word_timings("on request", text, v["words"].as_array().unwrap(), duration);
+    assert_eq!(v["format"], "pcm16");
+}
+
+#[tokio::test]
+async fn an_unknown_alignment_is_refused_naming_the_parameter() {
+    let app = spawn_app().await;
+    let (id, _) = app.create(&body("x", "pcm16", 16000)).await;
+    let resp = app
+        .get(&format!("/v1/tts/sessions/{id}/file?alignment=srt"))
+        .await;
+    assert_eq!(resp.status(), 422);
+    let v: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(v["detail"][0]["loc"][1], "alignment");
 }
 
 /// The stream's audio and the `/file` body of one mp3 session.

@@ -307,3 +307,94 @@ pub fn ffprobe(bytes: &[u8]) -> (String, u32, u32) {
         field("channels").parse().unwrap(),
     )
 }
+
+/// The words of `text` as a reader counts them: tokens with a letter or digit, without
+/// their leading and trailing punctuation.
+pub fn words_of(text: &str) -> Vec<&str> {
+    text.split_whitespace()
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+/// Word timings (`{"word","start_ms","end_ms","text_start","text_end"}`) name every word
+/// of `text` in order, each at its place in the text, with non-decreasing starts (espeak
+/// gives a clitic such as "the" the start of the word it leans on, and no length), and
+/// inside the `audio_ms` of audio; not all at one time.
+pub fn check_word_timings(what: &str, text: &str, words: &[Value], audio_ms: f64) {
+    let names: Vec<&str> = words
+        .iter()
+        .map(|w| {
+            w["word"]
+                .as_str()
+                .unwrap()
+                .trim_matches(|c: char| !c.is_alphanumeric())
+        })
+        .collect();
+    assert_eq!(names, words_of(text), "{what}: the words");
+    let (mut last_start, mut last_end_in_text) = (-1.0, 0);
+    for w in words {
+        let (s, e) = (
+            w["start_ms"].as_f64().unwrap(),
+            w["end_ms"].as_f64().unwrap(),
+        );
+        assert!(
+            s >= last_start && e >= s && e <= audio_ms + 0.5,
+            "{what}: {w} after {last_start} ms, in {audio_ms} ms of audio"
+        );
+        let (a, b) = (
+            w["text_start"].as_u64().unwrap() as usize,
+            w["text_end"].as_u64().unwrap() as usize,
+        );
+        assert!(
+            a >= last_end_in_text,
+            "{what}: {w} overlaps the word before"
+        );
+        assert_eq!(&text[a..b], w["word"].as_str().unwrap(), "{what}: {w}");
+        (last_start, last_end_in_text) = (s, b);
+    }
+    let first = words[0]["start_ms"].as_f64().unwrap();
+    assert!(last_start > first, "{what}: every word at one time");
+}
+
+/// Streams session `id` to its end: every JSON frame that is not audio, and the audio.
+pub async fn stream_frames(app: &TestApp, id: &str) -> (Vec<Value>, Vec<u8>) {
+    use base64::Engine;
+    let (ws, _) = tokio_tungstenite::connect_async(app.ws_url(id))
+        .await
+        .expect("ws connects");
+    let (mut frames, mut audio) = (Vec::new(), Vec::new());
+    let mut ws = ws;
+    while let Some(Ok(msg)) = ws.next().await {
+        let Message::Text(t) = msg else { continue };
+        let v: Value = serde_json::from_str(&t).expect("frames are JSON");
+        if v["type"] == "audio" {
+            let data = base64::engine::general_purpose::STANDARD
+                .decode(v["data"].as_str().unwrap())
+                .unwrap();
+            audio.extend_from_slice(&data);
+        } else {
+            frames.push(v);
+        }
+    }
+    (frames, audio)
+}
+
+/// The words of the `timestamps` frames among `frames`.
+pub fn timestamps(frames: &[Value]) -> Vec<Value> {
+    frames
+        .iter()
+        .filter(|f| f["type"] == "timestamps")
+        .flat_map(|f| f["words"].as_array().unwrap().clone())
+        .collect()
+}
+
+/// `GET /file?alignment=json` (plus `query`) of session `id`, checked to be 200.
+pub async fn file_alignment(app: &TestApp, id: &str, query: &str) -> Value {
+    let resp = app
+        .get(&format!("/v1/tts/sessions/{id}/file?alignment=json{query}"))
+        .await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-type"], "application/json");
+    resp.json().await.unwrap()
+}

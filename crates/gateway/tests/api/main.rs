@@ -14,6 +14,7 @@ mod rate_limit;
 mod reading;
 mod realtime;
 mod resilience;
+mod scheduler;
 mod sockets;
 mod stream;
 mod validation;

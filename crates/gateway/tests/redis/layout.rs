@@ -44,8 +44,14 @@ async fn sessions_audio_and_counters_are_prefixed_keys_that_expire() {
     assert_eq!(index.len(), 1);
     assert!(index[0].starts_with(&format!("{id} {bytes} ")), "{index:?}");
 
+    let words: String = conn.get(format!("edge-1:audio-words:{id}")).await.unwrap();
+    let words: serde_json::Value = serde_json::from_str(&words).unwrap();
+    assert_eq!(words[0]["word"], "layout", "{words}");
+    let file = crate::helpers::file_alignment(&app, &id, "").await;
+    assert_eq!(file["words"], words);
+
     let keys: Vec<String> = conn.keys("*").await.unwrap();
-    assert_eq!(keys.len(), 5, "{keys:?}");
+    assert_eq!(keys.len(), 6, "{keys:?}");
     for key in keys {
         assert!(key.starts_with("edge-1:"), "{key}");
         let ttl: i64 = conn.pttl(&key).await.unwrap();

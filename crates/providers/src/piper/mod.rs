@@ -116,6 +116,8 @@ pub struct Piper {
     stats: Arc<PiperStats>,
     /// The phonemizer's version ([`Engine::version`]): part of every fingerprint.
     espeak_version: String,
+    /// Inference threads in the pool.
+    workers: usize,
 }
 
 impl Piper {
@@ -141,6 +143,7 @@ impl Piper {
             pool: Arc::new(pool),
             stats,
             espeak_version,
+            workers: config.max_concurrent,
         })
     }
 
@@ -233,6 +236,11 @@ impl Provider for Piper {
             Ok(stream) => stream,
             Err(err) => Box::pin(futures::stream::once(async move { Err(err) })),
         }
+    }
+
+    /// One inference job per chunk pulled, run by `PIPER_MAX_CONCURRENT` threads.
+    fn concurrency(&self) -> Option<usize> {
+        Some(self.workers)
     }
 }
 

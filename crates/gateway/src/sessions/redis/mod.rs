@@ -6,7 +6,9 @@
 //! completion); its audio, raw PCM in a key of its own, for the same time after completion,
 //! within `SESSION_AUDIO_BUDGET_MB` across all gateways (the oldest goes first). Dropping
 //! an audio key, for the budget or by Redis's own eviction, leaves the session intact:
-//! `/file` then says the audio is no longer retained, as with the in-memory store.
+//! `/file` then says the audio is no longer retained, as with the in-memory store. The
+//! audio's word timings (JSON, for `/file?alignment=json`) are a key beside it with the
+//! same TTL, outside the budget: a few dozen bytes a word.
 //!
 //! A claim comes with a lease (`REDIS_CLAIM_LEASE_MS`), a key of its own that this store
 //! renews for every stream it holds. A gateway that dies mid-stream stops renewing; once
@@ -85,6 +87,11 @@ impl RedisStore {
         self.redis.key("audio", id)
     }
 
+    /// The word timings of the retained audio, as JSON; absent when there are none.
+    fn words_key(&self, id: Uuid) -> String {
+        self.redis.key("audio-words", id)
+    }
+
     fn lease_key(&self, id: Uuid) -> String {
         lease_key(&self.redis, id)
     }
@@ -99,11 +106,22 @@ impl RedisStore {
         let (session, audio_key) = (self.session_key(id), self.audio_key(id));
         let mut pipe = redis::pipe();
         pipe.atomic();
+        let words_key = self.words_key(id);
         if retain {
             let set = pipe.cmd("SET").arg(&audio_key).arg(Pcm(&audio.samples));
             set.arg("PX").arg(self.ttl_ms).ignore();
         } else {
             pipe.del(&audio_key).ignore();
+        }
+        // Outside the audio budget: a few dozen bytes a word, gone with the TTL.
+        match serde_json::to_string(&audio.words) {
+            Ok(words) if retain && !audio.words.is_empty() => {
+                let set = pipe.cmd("SET").arg(&words_key).arg(words);
+                set.arg("PX").arg(self.ttl_ms).ignore();
+            }
+            _ => {
+                pipe.del(&words_key).ignore();
+            }
         }
         let rate = match retain {
             true => audio.sample_rate.to_string(),
@@ -367,13 +385,15 @@ impl SessionStore for RedisStore {
 
     async fn audio(&self, id: Uuid) -> Result<Option<Arc<RetainedAudio>>, StoreError> {
         let (session, audio) = (self.session_key(id), self.audio_key(id));
+        let words = self.words_key(id);
         let mut conn = self.redis.conn();
-        let (rate, pcm): (Option<u32>, Option<Vec<u8>>) = self
+        let (rate, pcm, words): (Option<u32>, Option<Vec<u8>>, Option<String>) = self
             .redis
             .call("audio", async move {
                 redis::pipe()
                     .hget(&session, "audio_rate")
                     .get(&audio)
+                    .get(&words)
                     .query_async(&mut conn)
                     .await
             })
@@ -382,9 +402,13 @@ impl SessionStore for RedisStore {
         let (Some(sample_rate), Some(pcm)) = (rate, pcm) else {
             return Ok(None);
         };
+        let words = words
+            .and_then(|w| serde_json::from_str(&w).ok())
+            .unwrap_or_default();
         Ok(Some(Arc::new(RetainedAudio {
             sample_rate,
             samples: pcm::samples(&pcm),
+            words,
         })))
     }
 
