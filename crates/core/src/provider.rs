@@ -85,4 +85,15 @@ pub trait Provider: Send + Sync + 'static {
     fn concurrency(&self) -> Option<usize> {
         None
     }
+
+    /// The silence, in milliseconds, this engine puts between two sentences of one text
+    /// (and not after the last), if it reads a text sentence by sentence. The phrase cache
+    /// then caches each sentence on its own, so a sentence shared by two texts is
+    /// synthesised once, and puts this silence back between them: the text sounds the
+    /// same cached or not.
+    ///
+    /// `None` (the default): the cache keeps whole pieces of text, never split.
+    fn sentence_pause_ms(&self) -> Option<u32> {
+        None
+    }
 }

@@ -81,6 +81,11 @@ impl Provider for MockTone {
         Some(RULE_VERSION.to_string())
     }
 
+    /// One tone per character, whitespace included: a text is its sentences in turn.
+    fn sentence_pause_ms(&self) -> Option<u32> {
+        Some(0)
+    }
+
     fn voices(&self) -> Vec<Voice> {
         vec![Voice::new(
             VOICE_ID,

@@ -3,10 +3,12 @@
 //!
 //! IVR menus, greetings and agent fillers repeat the same sentences; each repeat would
 //! otherwise cost an inference. The key decisions:
-//! - **Sentence level, inside the pipeline.** `pipeline::job` cuts each piece of text it
-//!   is about to synthesise into sentences ([`CacheUse`], [`PhraseCache::plan`]) and asks
-//!   here for each one, so every door uses the cache, and a sentence shared by two
-//!   different texts hits.
+//! - **Sentence level, inside the pipeline.** `pipeline::speak` cuts each piece of text
+//!   it is about to synthesise into sentences ([`PhraseCache::plan`]) and asks here for
+//!   each one, so every door uses the cache, and a sentence shared by two different
+//!   texts hits. Only engines that say how they join sentences
+//!   ([`tts_core::Provider::sentence_pause_ms`]) are split; their pause is put back
+//!   between the sentences. Other engines' pieces are cached whole.
 //! - **Key** ([`Key`]): engine, voice, the voice's fingerprint
 //!   ([`tts_core::Provider::fingerprint`]: the model file's hash, the engine's version),
 //!   language, the speed and pitch the engine is asked for (after SSML prosody), and the
@@ -111,6 +113,9 @@ impl Default for CacheUse {
 pub struct Planned {
     /// Byte range of the sentence in the piece's text.
     pub range: Range<usize>,
+    /// Silence to put after its audio: the engine's pause between two sentences, for
+    /// every sentence of a split piece but the last.
+    pub pause_after_ms: u32,
     pub key: Key,
     /// What the engine is asked on a miss: the piece's request with this sentence.
     pub request: SynthesisRequest,
@@ -183,11 +188,18 @@ impl<S: Send + 'static> PhraseCache<S> {
             }
         }
         let fingerprint = provider.fingerprint(&request.voice)?;
-        let planned = sentences(&request.text)
+        let (ranges, pause) = match provider.sentence_pause_ms() {
+            Some(pause) => (sentences(&request.text), pause),
+            None => (std::iter::once(0..request.text.len()).collect(), 0),
+        };
+        let last = ranges.len().saturating_sub(1);
+        let planned = ranges
             .into_iter()
-            .map(|range| {
+            .enumerate()
+            .map(|(i, range)| {
                 let text = &request.text[range.clone()];
                 Planned {
+                    pause_after_ms: if i < last { pause } else { 0 },
                     key: Key::new(engine, &fingerprint, language, request, text),
                     request: SynthesisRequest {
                         text: text.to_string(),

@@ -103,7 +103,8 @@ impl<F: Framer> Stream<'_, '_, F> {
         let mut part = match cache.lookup(&r.provider, &planned.key) {
             Lookup::Hit(entry) => {
                 self.mark(true, &planned).await?;
-                return self.deliver(heard_entry(&entry, start, shift)).await;
+                self.deliver(heard_entry(&entry, start, shift)).await?;
+                return self.pause(planned.pause_after_ms).await;
             }
             Lookup::Flight(part) => part,
         };
@@ -121,7 +122,7 @@ impl<F: Framer> Stream<'_, '_, F> {
                     }
                     self.deliver(heard(&chunk, start, shift)).await?;
                 }
-                Next::End => return Ok(()),
+                Next::End => return self.pause(planned.pause_after_ms).await,
                 Next::Failed(why) => {
                     return Err(StreamFailure::Provider {
                         provider: r.provider.clone(),
@@ -182,6 +183,15 @@ impl<F: Framer> Stream<'_, '_, F> {
                 }
             }
         }
+    }
+
+    /// The engine's pause between two sentences of a text it was given whole.
+    async fn pause(&mut self, ms: u32) -> Result<(), StreamFailure> {
+        if ms == 0 {
+            return Ok(());
+        }
+        let silence = vec![0i16; (u64::from(self.tape.rate) * u64::from(ms) / 1000) as usize];
+        self.tape.push(self.state, self.r, &silence, self.out).await
     }
 
     /// Tells a client that asked where a sentence's audio came from.

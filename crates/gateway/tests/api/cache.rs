@@ -15,6 +15,8 @@ use tts_gateway::{Components, Settings};
 use tts_providers::Registry;
 
 const RATE: u32 = 16_000;
+/// The double's pause between sentences.
+const PAUSE_MS: u32 = 50;
 
 /// An engine whose every synthesis sounds different (its samples carry the call's
 /// number), so a hit is told from a new synthesis by its audio; with a fingerprint the
@@ -53,6 +55,10 @@ impl Provider for Counted {
 
     fn fingerprint(&self, _voice: &str) -> Option<String> {
         Some(self.fingerprint.lock().clone())
+    }
+
+    fn sentence_pause_ms(&self) -> Option<u32> {
+        Some(PAUSE_MS)
     }
 
     fn synthesize(&self, request: SynthesisRequest) -> AudioStream {
@@ -169,8 +175,13 @@ async fn a_hit_returns_the_same_pcm_as_the_miss_that_filled_it_without_the_engin
 async fn a_sentence_shared_by_two_texts_is_synthesised_once() {
     let engine = Counted::new(false);
     let app = spawn_counted(&engine, |_| {}).await;
-    frames(&app, &counted("Welcome to Acme. Press one for sales.")).await;
+    let first = frames(&app, &counted("Welcome to Acme. Press one for sales.")).await;
     assert_eq!(engine.calls(), 2, "one call per sentence");
+    // Three chunks per sentence (its text with the space after it), and the engine's
+    // pause between the two sentences put back.
+    let sentence = |chars: usize| 3 * (1600 + 160 * chars);
+    let pause = (RATE * PAUSE_MS / 1000) as usize;
+    assert_eq!(first.audio.len() / 2, sentence(17) + pause + sentence(20));
     frames(&app, &counted("Welcome to Acme. Press two for support.")).await;
     assert_eq!(engine.calls(), 3, "the greeting came from the cache");
 }

@@ -97,6 +97,9 @@ impl Provider for EspeakProvider {
         self.voices.iter().map(|v| v.voice.clone()).collect()
     }
 
+    // No `sentence_pause_ms`: espeak's own pause after a sentence depends on the voice and
+    // rate, so the cache keeps whole pieces of its text.
+
     /// espeak is deterministic: its version, data and voice decide the audio.
     fn fingerprint(&self, voice: &str) -> Option<String> {
         let v = self.voices.iter().find(|v| v.voice.id == voice)?;

@@ -231,6 +231,11 @@ impl Provider for Piper {
         }
     }
 
+    /// Piper reads sentence by sentence and puts a pause between them.
+    fn sentence_pause_ms(&self) -> Option<u32> {
+        Some(SENTENCE_PAUSE_MS)
+    }
+
     fn synthesize(&self, request: SynthesisRequest) -> AudioStream {
         match self.start_stream(&request) {
             Ok(stream) => stream,
