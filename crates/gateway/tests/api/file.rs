@@ -125,3 +125,31 @@ async fn the_fast_mp3_mode_reaches_the_stream_and_the_file() {
         );
     }
 }
+
+/// `/file` asked while the session streams waits for the stream and answers with the very
+/// audio the stream delivered.
+#[tokio::test]
+async fn a_file_asked_during_the_stream_is_the_streamed_audio() {
+    use crate::doubles::{double_body, spawn_double, Behaviour, Double};
+    let double = Double::new("gated", Behaviour::Gated);
+    let app = spawn_double(&double, |_| {}).await;
+    let (id, _) = app.create(&double_body("gated")).await;
+    let (ws, _) = tokio_tungstenite::connect_async(app.ws_url(&id))
+        .await
+        .unwrap();
+    app.eventually("the session streams", || async {
+        app.get_json(&format!("/v1/tts/sessions/{id}")).await["status"] == "streaming"
+    })
+    .await;
+    let waiting = tokio::spawn({
+        let url = app.url(&format!("/v1/tts/sessions/{id}/file?format=pcm16"));
+        async move { reqwest::get(url).await.unwrap() }
+    });
+    let reader = tokio::spawn(crate::helpers::collect(ws));
+    double.gate.add_permits(1);
+    let streamed = reader.await.unwrap();
+    assert!(streamed.is_eos(), "{:?}", streamed.last);
+    let resp = waiting.await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.bytes().await.unwrap(), streamed.audio);
+}
