@@ -66,12 +66,14 @@ COPY --from=ui /src/frontend/dist /app/ui
 COPY --from=build /usr/local/bin/tts-gateway /app/tts-gateway
 ENV HOST=0.0.0.0 \
     PORT=8080 \
+    WYOMING_PORT=10200 \
     UI_DIR=/app/ui \
     ORT_DYLIB_PATH=/app/lib/libonnxruntime.so \
     PIPER_VOICES_DIR=/app/voices \
     LOG_FORMAT=json
 USER tts
-EXPOSE 8080
+# HTTP and WebSocket; the Wyoming protocol (Home Assistant) on its own TCP port.
+EXPOSE 8080 10200
 # Liveness only (/healthz stays 200 while Redis is down; load balancers probe /readyz).
 # bash's /dev/tcp instead of curl, which would add ~10 MB of libraries to the image.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \

@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
 import { agentTests } from './agent.mjs';
+import { gaplessTests } from './gapless.mjs';
 import { panelTests } from './panels.mjs';
 import { startGateway } from './gateway.mjs';
 
@@ -524,6 +525,7 @@ const helpers = {
 };
 panelTests(helpers);
 agentTests(helpers);
+gaplessTests(helpers);
 
 test('no uncaught errors in the page', async () => {
   assert(pageErrors.length === 0, pageErrors.join('\n'));

@@ -17,6 +17,7 @@ mod ffmpeg;
 mod flac;
 mod g711;
 mod mp3;
+mod mp3_info;
 mod opus;
 mod pcm;
 mod rates;

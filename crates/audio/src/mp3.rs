@@ -1,11 +1,12 @@
 //! MP3 (MPEG-1/2/2.5 Layer III, CBR, mono) through LAME.
 //!
 //! LAME is told to keep the rate it is given (otherwise it picks its own output rate for
-//! low bitrates) and to write no Xing/LAME tag when streaming: that tag sits in the FIRST
-//! frame but is only known at the end, so a stream can only carry it as a silent frame.
-//! A stream therefore starts with LAME's encoder delay (576 samples plus the decoder's 529)
-//! like any untagged MP3. [`crate::encode_file`] turns the tag on and seals it in at the end,
-//! which gives decoders the exact length and the gapless trim.
+//! low bitrates). LAME's own Xing/LAME tag sits in the FIRST frame but is only complete at
+//! the end: [`crate::encode_file`] turns it on and seals it in at the end, which gives
+//! decoders the exact length and the gapless trim. A stream cannot wait for the end, so it
+//! starts with an Info frame of its own that carries what is known at the start, the
+//! encoder delay ([`crate::mp3_info`]): decoders drop the delay (576 samples plus their own
+//! 529), and only the last frame's padding remains.
 
 use crate::rates::MP3_RATES;
 use crate::{EncodeError, Encoder, EncoderOptions};
@@ -52,6 +53,9 @@ pub struct Mp3Encoder {
     lame: mp3lame_encoder::Encoder,
     /// Whole-file mode: the first frame is a placeholder for the Xing/LAME tag.
     tagged: bool,
+    /// Stream mode, before the first output: the Info frame is still to be written.
+    info_pending: bool,
+    kbps: u32,
 }
 
 /// The bitrate to use at `rate`: the requested one if MPEG allows it there, else an error
@@ -96,7 +100,20 @@ impl Mp3Encoder {
         Ok(Self {
             lame: b.build().map_err(codec)?,
             tagged,
+            info_pending: !tagged,
+            kbps,
         })
+    }
+
+    /// Puts the Info frame in front of the first bytes LAME wrote at `start` of `out`.
+    fn lead_with_info(&mut self, out: &mut Vec<u8>, start: usize) {
+        if !self.info_pending || out.len() == start {
+            return;
+        }
+        self.info_pending = false;
+        if let Some(info) = crate::mp3_info::info_frame(&out[start..], self.kbps) {
+            out.splice(start..start, info);
+        }
     }
 }
 
@@ -127,17 +144,21 @@ impl Encoder for Mp3Encoder {
             return Ok(());
         }
         out.reserve(mp3lame_encoder::max_required_buffer_size(samples.len()));
+        let start = out.len();
         self.lame
             .encode_to_vec(MonoPcm(samples), out)
             .map_err(|e| EncodeError::Codec(format!("LAME: {e:?}")))?;
+        self.lead_with_info(out, start);
         Ok(())
     }
 
     fn finish(&mut self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         out.reserve(7200);
+        let start = out.len();
         self.lame
             .flush_to_vec::<FlushGap>(out)
             .map_err(|e| EncodeError::Codec(format!("LAME flush: {e:?}")))?;
+        self.lead_with_info(out, start);
         Ok(())
     }
 

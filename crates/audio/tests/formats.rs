@@ -4,9 +4,10 @@
 //! Length tolerances are the codecs' own, not slack: lossless formats, G.711, Opus (its
 //! Ogg granule positions trim pre-skip and padding) and whole-file MP3 (its LAME tag
 //! carries delay and padding) decode to exactly the input length. A streamed MP3 cannot
-//! carry the tag (it is only known at the end but sits in the first frame), so it decodes
-//! with LAME's 576 + 529 samples of delay in front and under two frames of padding behind;
-//! ADTS AAC likewise has ffmpeg's 1024 priming samples plus under one frame of padding.
+//! carry that tag (it is only known at the end but sits in the first frame); its own Info
+//! frame carries the encoder delay, which the decoder drops, so only under two frames of
+//! padding remain behind. ADTS AAC has no place for either: ffmpeg's 1024 priming samples
+//! stay in front, plus under one frame of padding.
 
 mod common;
 
@@ -30,7 +31,7 @@ fn extra_samples(format: AudioFormat, mode: Mode, rate: u32) -> std::ops::Range<
     match (format, mode) {
         (AudioFormat::Mp3, Mode::Stream) => {
             let frame = if rate >= 32_000 { 1152 } else { 576 };
-            1105..1105 + 2 * frame
+            0..2 * frame
         }
         (AudioFormat::Aac, _) => 1024..2048,
         _ => 0..1,

@@ -40,7 +40,7 @@ pub struct ProvidersConfig {
     /// `PIPER_ENABLED`, `PIPER_VOICES_DIR`, `ORT_DYLIB_PATH`, `PIPER_INTRA_OP_THREADS`,
     /// `PIPER_MAX_CONCURRENT`.
     pub piper: PiperConfig,
-    /// `COQUI_ENABLED`, `COQUI_URL`, `COQUI_MODEL_NAME`, `COQUI_LANGUAGE`,
+    /// `COQUI_ENABLED`, `COQUI_URL`, `COQUI_CA_FILE`, `COQUI_MODEL_NAME`, `COQUI_LANGUAGE`,
     /// `COQUI_SPEAKER_ID`, `COQUI_LANGUAGE_ID`, `COQUI_TIMEOUT_MS`, `COQUI_SAMPLE_RATE`.
     pub coqui: CoquiConfig,
 }
@@ -159,5 +159,7 @@ mod tests {
         assert_eq!(err.var, "ESPEAK_ENABLED");
         let err = ProvidersConfig::from_env(&getter(&[("COQUI_URL", "ftp://x")])).unwrap_err();
         assert_eq!(err.var, "COQUI_URL");
+        let tls = ProvidersConfig::from_env(&getter(&[("COQUI_URL", "https://tts.internal:5002")]));
+        assert_eq!(tls.unwrap().coqui.url.unwrap().scheme(), "https");
     }
 }

@@ -163,3 +163,76 @@ async fn an_unknown_voice_is_a_bad_request() {
         ProviderErrorKind::BadRequest
     );
 }
+
+/// `path` in the system's temporary directory, holding `contents`.
+fn temp_file(name: &str, contents: &str) -> std::path::PathBuf {
+    let path = std::env::temp_dir().join(format!("{}-{name}", std::process::id()));
+    std::fs::write(&path, contents).unwrap();
+    path
+}
+
+#[tokio::test]
+async fn an_https_server_is_trusted_through_coqui_ca_file_and_refused_without_it() {
+    let (double, ca) = CoquiDouble::start_tls(16_000).await;
+    let ca_file = temp_file("coqui-ca.pem", &ca);
+    let trusting = Coqui::new(&CoquiConfig {
+        url: Some(double.url.parse().unwrap()),
+        ca_file: Some(ca_file.clone()),
+        ..Default::default()
+    })
+    .unwrap();
+    let text = "Over TLS.";
+    let chunks: Vec<_> = trusting
+        .synthesize(request(&trusting, text))
+        .collect()
+        .await;
+    let samples: usize = chunks
+        .into_iter()
+        .map(|c| c.expect("audio over https").samples.len())
+        .sum();
+    let expected =
+        (text.chars().count() as f64 * support::coqui_double::SECONDS_PER_CHAR * 16_000.0) as usize;
+    assert_eq!(samples, expected);
+    assert_eq!(
+        double
+            .observed
+            .last_query
+            .lock()
+            .get("text")
+            .map(String::as_str),
+        Some(text)
+    );
+
+    // The built-in roots alone do not vouch for a self-signed certificate.
+    let untrusting = Coqui::new(&CoquiConfig {
+        url: Some(double.url.parse().unwrap()),
+        ..Default::default()
+    })
+    .unwrap();
+    let e = first_error(&untrusting, "hello").await;
+    assert_eq!(e.kind, ProviderErrorKind::Unavailable);
+    assert!(e.message.contains("certificate"), "{}", e.message);
+    let _ = std::fs::remove_file(ca_file);
+}
+
+#[test]
+fn a_coqui_ca_file_without_certificates_is_refused_naming_it() {
+    let config = |path: std::path::PathBuf| CoquiConfig {
+        url: Some("https://127.0.0.1:1".parse().unwrap()),
+        ca_file: Some(path),
+        ..Default::default()
+    };
+    let missing = std::env::temp_dir().join("no-such-coqui-ca.pem");
+    let e = Coqui::new(&config(missing)).err().unwrap();
+    assert!(
+        e.contains("COQUI_CA_FILE") && e.contains("no-such-coqui-ca.pem"),
+        "{e}"
+    );
+    let not_pem = temp_file("not-a-ca.pem", "hello");
+    let e = Coqui::new(&config(not_pem.clone())).err().unwrap();
+    assert!(
+        e.contains("COQUI_CA_FILE") && e.contains("certificate"),
+        "{e}"
+    );
+    let _ = std::fs::remove_file(not_pem);
+}

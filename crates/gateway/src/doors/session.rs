@@ -6,7 +6,7 @@
 //! client. Every exit path ends with exactly one final frame (`eos` or `error`) and a
 //! close code, and gives back the worker and the active-stream gauge.
 
-use super::ws::{audio_frame, Undelivered, WsWriter};
+use super::ws::{audio_frame, bounded, Undelivered, WsWriter};
 use crate::metrics::{ProviderLabels, StreamLabels};
 use crate::pipeline::{self, close, Api, CacheMark, Framer, Job, StreamFailure, Text, WordTiming};
 use crate::sessions::{Claim, Session};
@@ -33,7 +33,8 @@ pub async fn upgrade(
     State(state): State<Arc<AppState>>,
 ) -> Response {
     let tracker = state.streams.clone();
-    ws.max_message_size(MAX_CLIENT_MESSAGE)
+    bounded(ws)
+        .max_message_size(MAX_CLIENT_MESSAGE)
         .on_upgrade(move |socket| tracker.track_future(run(state, socket, id)))
 }
 

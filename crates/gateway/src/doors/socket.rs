@@ -9,7 +9,7 @@
 
 use crate::config::RealtimeLimits;
 use crate::doors::context::{Context, ContextWire, Out, Outbox, Start};
-use crate::doors::ws::{write_timed, Sink, Undelivered};
+use crate::doors::ws::{bounded, write_timed, Sink, Undelivered};
 use crate::guard::{self, Client, Refusal};
 use crate::metrics::ApiLabels;
 use crate::pipeline::{self, close, Api, Framed, SpeechRequest};
@@ -42,7 +42,8 @@ pub fn upgrade<D: Door>(
 ) -> Response {
     let hard = state.settings.realtime.max_message_bytes * HARD_LIMIT_FACTOR;
     let tracker = state.streams.clone();
-    ws.max_message_size(hard)
+    bounded(ws)
+        .max_message_size(hard)
         .max_frame_size(hard)
         .on_upgrade(move |socket| tracker.track_future(run(state, socket, client, door)))
 }

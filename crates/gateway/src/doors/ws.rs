@@ -1,10 +1,10 @@
-//! What the WebSocket doors share: writing a stream's frames to a socket with a bound on
-//! how long a write may wait, and counting what was delivered.
+//! What the WebSocket doors share: the socket's buffer sizes, writing a stream's frames
+//! to a socket with a bound on how long a write may wait, and counting what was delivered.
 
 use crate::metrics::StreamLabels;
 use crate::pipeline::{first_audio, Api, Framed};
 use crate::state::AppState;
-use axum::extract::ws::{Message, WebSocket};
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use futures::stream::SplitSink;
@@ -14,6 +14,28 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
 pub type Sink = SplitSink<WebSocket, Message>;
+
+/// tungstenite gathers messages up to this many bytes before it writes to the socket (a
+/// flush writes whatever is there). A write the socket cannot take stays in the buffer
+/// and the sink reports "not ready" until it is written, so a reader that stops reading
+/// holds at most this plus one message here; the writer then waits, and gives up after
+/// the slow-client timeout. tungstenite's default, 128 KiB, grew the buffer to 256 KiB of
+/// capacity per held reader.
+pub const WRITE_BUFFER_BYTES: usize = 16 * 1024;
+/// The hard cap on that buffer: larger than any single message the gateway writes (a
+/// 100 ms audio frame at 192 kHz is 51 KiB of base64), so it is never reached unless the
+/// back-pressure above fails; a write past it fails the connection instead of growing.
+pub const MAX_WRITE_BUFFER_BYTES: usize = WRITE_BUFFER_BYTES + 128 * 1024;
+/// What tungstenite reads from the socket at a time, allocated up front per connection
+/// (default 128 KiB). Clients send small JSON messages; a larger one is read in pieces.
+pub const READ_BUFFER_BYTES: usize = 8 * 1024;
+
+/// `ws` with the gateway's buffer sizes (see [`WRITE_BUFFER_BYTES`]).
+pub fn bounded(ws: WebSocketUpgrade) -> WebSocketUpgrade {
+    ws.read_buffer_size(READ_BUFFER_BYTES)
+        .write_buffer_size(WRITE_BUFFER_BYTES)
+        .max_write_buffer_size(MAX_WRITE_BUFFER_BYTES)
+}
 
 /// Why frames did not reach the client.
 #[derive(Debug)]

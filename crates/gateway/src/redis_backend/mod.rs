@@ -16,6 +16,9 @@
 //! - `{prefix}audio-index`, `{prefix}audio-bytes`: the retained audio, oldest first, and
 //!   its total size, which `SESSION_AUDIO_BUDGET_MB` bounds across all gateways;
 //! - `{prefix}rl:{window}:{client}`: the client's request count in a rate-limit window.
+//!
+//! Pub/sub channel (not a key): `{prefix}streamed:{id}`, published to when session `id`
+//! stops streaming (completed, failed or released), for `/file` requests waiting on it.
 
 mod rate;
 
@@ -41,6 +44,8 @@ const BACKEND: &str = "redis";
 #[derive(Clone)]
 pub struct Redis {
     conn: ConnectionManager,
+    /// For pub/sub, which takes a connection of its own.
+    client: redis::Client,
     timeout: Duration,
     prefix: Arc<str>,
     errors: Family<BackendErrorLabels, Counter>,
@@ -125,10 +130,11 @@ impl Redis {
             .set_number_of_retries(1)
             .set_min_delay(Duration::from_millis(50))
             .set_max_delay(Duration::from_millis(250));
-        let conn = ConnectionManager::new_lazy_with_config(client, config)
+        let conn = ConnectionManager::new_lazy_with_config(client.clone(), config)
             .map_err(std::io::Error::other)?;
         Ok(Self {
             conn,
+            client,
             timeout,
             prefix: prefix.into(),
             errors: metrics.backend_errors.clone(),
@@ -150,6 +156,17 @@ impl Redis {
     /// A clone of the connection for one call (the clones share one multiplexed socket).
     pub fn conn(&self) -> ConnectionManager {
         self.conn.clone()
+    }
+
+    /// A connection of its own, subscribed to `channel`, made within the call timeout.
+    pub async fn subscribe(&self, channel: &str) -> Result<redis::aio::PubSub, RedisError> {
+        let client = self.client.clone();
+        self.call("subscribe", async move {
+            let mut pubsub = client.get_async_pubsub().await?;
+            pubsub.subscribe(channel).await?;
+            Ok(pubsub)
+        })
+        .await
     }
 
     /// Runs one Redis call under the timeout, recording its latency and any failure.

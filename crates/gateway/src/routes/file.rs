@@ -2,7 +2,8 @@
 //!
 //! Served from the PCM retained when the stream completed, encoded on request, so any
 //! format can be fetched for any completed session. A session never streamed is
-//! synthesised now; one still streaming is waited for.
+//! synthesised now; one still streaming is waited for (the store wakes the request when
+//! the stream ends: see [`crate::sessions::SessionStore::wait_streamed`]).
 //!
 //! With `&alignment=json` the answer is JSON instead: the same file in base64 next to
 //! the word timings kept with the PCM. Without it, the answer is the file, as always.
@@ -27,7 +28,6 @@ use tts_core::AudioFormat;
 
 /// How long `/file` waits for a session that is still streaming.
 const STREAMING_WAIT: Duration = Duration::from_secs(30);
-const POLL: Duration = Duration::from_millis(25);
 
 #[derive(Deserialize)]
 pub struct FileQuery {
@@ -185,13 +185,17 @@ async fn audio_of(
                 }
                 Claim::Taken(_) => {}
             },
-            Status::Streaming if started.elapsed() > STREAMING_WAIT => {
+            Status::Streaming if started.elapsed() >= STREAMING_WAIT => {
                 return Err(ApiError::Conflict(format!(
                     "session {} is still streaming; fetch the file after the stream ends",
                     session.id
                 )))
             }
-            Status::Streaming => tokio::time::sleep(POLL).await,
+            Status::Streaming => state
+                .store
+                .wait_streamed(session.id, STREAMING_WAIT.saturating_sub(started.elapsed()))
+                .await
+                .map_err(|e| ApiError::Unavailable(e.to_string()))?,
         }
         *session = find(state, &session.id.to_string()).await?;
     }

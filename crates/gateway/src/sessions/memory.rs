@@ -2,6 +2,10 @@
 //!
 //! Eviction is oldest-first from an insertion-ordered queue, so every operation is O(1)
 //! amortised: at a thousand sessions a second, the store must not scan.
+//!
+//! A `/file` request for a session that is streaming waits on a channel of that session,
+//! made on demand and dropped (which wakes every waiter) when the stream completes,
+//! fails or is released.
 
 use super::{Claim, RetainedAudio, Session, SessionStore, Status, StoreError};
 use async_trait::async_trait;
@@ -9,6 +13,7 @@ use parking_lot::Mutex;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tokio::sync::watch;
 use uuid::Uuid;
 
 pub struct MemoryStore {
@@ -32,6 +37,9 @@ struct Inner {
     /// Ids with retained audio, in completion order (may hold ids already removed).
     audio_order: VecDeque<Uuid>,
     audio_bytes: usize,
+    /// The streaming sessions someone waits for: dropping the sender wakes them. At most
+    /// one per streaming session, and removed when it stops streaming.
+    waiters: HashMap<Uuid, watch::Sender<()>>,
 }
 
 impl MemoryStore {
@@ -176,6 +184,7 @@ impl SessionStore for MemoryStore {
                 e.session.status = Status::Pending;
             }
         }
+        inner.waiters.remove(&id);
         Ok(())
     }
 
@@ -193,6 +202,7 @@ impl SessionStore for MemoryStore {
             inner.audio_bytes -= old.bytes();
         }
         inner.audio_order.push_back(id);
+        inner.waiters.remove(&id);
         self.trim_audio(&mut inner);
         Ok(())
     }
@@ -203,12 +213,30 @@ impl SessionStore for MemoryStore {
             e.session.status = Status::Failed;
             e.session.error = Some(reason.to_string());
         }
+        inner.waiters.remove(&id);
         Ok(())
     }
 
     async fn audio(&self, id: Uuid) -> Result<Option<Arc<RetainedAudio>>, StoreError> {
         let mut inner = self.inner.lock();
         Ok(self.live(&mut inner, id).and_then(|e| e.audio.clone()))
+    }
+
+    async fn wait_streamed(&self, id: Uuid, limit: Duration) -> Result<(), StoreError> {
+        let mut changed = {
+            let mut inner = self.inner.lock();
+            let streaming = self
+                .live(&mut inner, id)
+                .is_some_and(|e| e.session.status == Status::Streaming);
+            if !streaming {
+                return Ok(());
+            }
+            let waiters = inner.waiters.entry(id);
+            waiters.or_insert_with(|| watch::channel(()).0).subscribe()
+        };
+        // Woken by the sender's drop (an `Err` here): the stream has ended.
+        let _ = tokio::time::timeout(limit, changed.changed()).await;
+        Ok(())
     }
 
     fn sweep(&self) {
@@ -258,6 +286,51 @@ mod tests {
         ));
         s.release(x.id).await.unwrap();
         assert!(matches!(s.claim(x.id).await.unwrap(), Claim::Claimed(_)));
+    }
+
+    /// Each way a stream ends wakes a `/file` waiting for it; the limit alone (an hour
+    /// here) never does within the test.
+    #[tokio::test]
+    async fn a_wait_for_a_streaming_session_ends_when_its_stream_ends() {
+        let store = Arc::new(MemoryStore::new(Duration::from_secs(60), 10, 1 << 20));
+        let audio = Arc::new(RetainedAudio {
+            sample_rate: 8000,
+            samples: vec![0; 4],
+            words: Vec::new(),
+        });
+        for end in ["complete", "fail", "release"] {
+            let x = session();
+            store.insert(x.clone()).await.unwrap();
+            assert!(matches!(
+                store.claim(x.id).await.unwrap(),
+                Claim::Claimed(_)
+            ));
+            let waiter = tokio::spawn({
+                let store = Arc::clone(&store);
+                async move { store.wait_streamed(x.id, Duration::from_secs(3600)).await }
+            });
+            while !store.inner.lock().waiters.contains_key(&x.id) {
+                tokio::task::yield_now().await;
+            }
+            match end {
+                "complete" => store.complete(x.id, Arc::clone(&audio)).await.unwrap(),
+                "fail" => store.fail(x.id, "engine failed").await.unwrap(),
+                _ => store.release(x.id).await.unwrap(),
+            }
+            tokio::time::timeout(Duration::from_secs(10), waiter)
+                .await
+                .unwrap_or_else(|_| panic!("{end} did not wake the waiter"))
+                .unwrap()
+                .unwrap();
+            assert!(store.inner.lock().waiters.is_empty(), "{end}");
+        }
+        // A session that is not streaming is not waited for.
+        let x = session();
+        store.insert(x.clone()).await.unwrap();
+        store
+            .wait_streamed(x.id, Duration::from_secs(3600))
+            .await
+            .unwrap();
     }
 
     #[tokio::test]

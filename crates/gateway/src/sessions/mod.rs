@@ -15,6 +15,7 @@ pub use memory::MemoryStore;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
+use std::time::Duration;
 use tts_core::AudioFormat;
 use uuid::Uuid;
 
@@ -144,6 +145,11 @@ pub trait SessionStore: Send + Sync {
     async fn fail(&self, id: Uuid, reason: &str) -> Result<(), StoreError>;
     /// The retained audio of a completed session; `None` once evicted or expired.
     async fn audio(&self, id: Uuid) -> Result<Option<Arc<RetainedAudio>>, StoreError>;
+    /// Waits until session `id` may have stopped streaming (completed, failed or released,
+    /// by this gateway or another), or for at most `limit`; the caller reads the session
+    /// again either way. Returns at once when it is not streaming. A notification, not a
+    /// poll: `/file` on a session still streaming answers as soon as the stream ends.
+    async fn wait_streamed(&self, id: Uuid, limit: Duration) -> Result<(), StoreError>;
     /// Whether the store can serve requests now (for `/readyz`).
     async fn ready(&self) -> Result<(), StoreError> {
         Ok(())

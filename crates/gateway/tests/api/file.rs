@@ -162,16 +162,40 @@ async fn the_fast_mp3_mode_reaches_the_stream_and_the_file() {
     let expected = MockTone::new().render(text).len();
     for (what, bytes) in [("stream", &fast_stream), ("file", &fast_file)] {
         let decoded = ffmpeg_decode(bytes, &[]).len();
-        // The file's LAME tag trims delay and padding; the stream keeps 1105 samples of
-        // delay in front and under two 576-sample frames of padding behind.
-        let extra = if what == "file" {
-            0..1
-        } else {
-            1105..1105 + 2 * 576
-        };
+        // The file's LAME tag trims delay and padding; the stream's Info frame trims the
+        // delay, leaving under two 576-sample frames of padding behind.
+        let extra = if what == "file" { 0..1 } else { 0..2 * 576 };
         assert!(
             extra.contains(&(decoded - expected)),
             "{what}: {decoded} samples for {expected}"
         );
     }
+}
+
+/// `/file` asked while the session streams waits for the stream and answers with the very
+/// audio the stream delivered.
+#[tokio::test]
+async fn a_file_asked_during_the_stream_is_the_streamed_audio() {
+    use crate::doubles::{double_body, spawn_double, Behaviour, Double};
+    let double = Double::new("gated", Behaviour::Gated);
+    let app = spawn_double(&double, |_| {}).await;
+    let (id, _) = app.create(&double_body("gated")).await;
+    let (ws, _) = tokio_tungstenite::connect_async(app.ws_url(&id))
+        .await
+        .unwrap();
+    app.eventually("the session streams", || async {
+        app.get_json(&format!("/v1/tts/sessions/{id}")).await["status"] == "streaming"
+    })
+    .await;
+    let waiting = tokio::spawn({
+        let url = app.url(&format!("/v1/tts/sessions/{id}/file?format=pcm16"));
+        async move { reqwest::get(url).await.unwrap() }
+    });
+    let reader = tokio::spawn(crate::helpers::collect(ws));
+    double.gate.add_permits(1);
+    let streamed = reader.await.unwrap();
+    assert!(streamed.is_eos(), "{:?}", streamed.last);
+    let resp = waiting.await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.bytes().await.unwrap(), streamed.audio);
 }

@@ -142,9 +142,8 @@ async fn unread_endless_stream(
     (app, double, id, ws)
 }
 
-#[tokio::test]
-async fn a_client_that_does_not_read_is_closed_instead_of_buffered_without_bound() {
-    let (app, double, id, ws) = unread_endless_stream(8, Duration::from_millis(300)).await;
+/// Waits until the gateway has given up on a slow client of the `endless` engine.
+async fn slow_client_dropped(app: &TestApp) {
     app.eventually("the slow client is dropped", || async {
         app.metric(
             "tts_backend_dropped_frames_total",
@@ -154,6 +153,12 @@ async fn a_client_that_does_not_read_is_closed_instead_of_buffered_without_bound
             > 0.0
     })
     .await;
+}
+
+#[tokio::test]
+async fn a_client_that_does_not_read_is_closed_instead_of_buffered_without_bound() {
+    let (app, double, id, ws) = unread_endless_stream(8, Duration::from_millis(300)).await;
+    slow_client_dropped(&app).await;
     app.eventually("active streams back to 0", || async {
         app.metric("tts_active_streams", &[("provider", "endless")])
             .await
@@ -166,6 +171,68 @@ async fn a_client_that_does_not_read_is_closed_instead_of_buffered_without_bound
     drop(ws);
     let status: Value = app.get_json(&format!("/v1/tts/sessions/{id}")).await;
     assert_eq!(status["status"], "failed");
+    assert!(
+        status["error"].as_str().unwrap().contains("did not read"),
+        "{status}"
+    );
+}
+
+/// A client whose socket takes at most `bytes` of receive buffer, on `url`.
+async fn connect_small(url: &str, bytes: u32) -> ClientSocket {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(bytes).unwrap();
+    let addr = url
+        .trim_start_matches("ws://")
+        .split('/')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let tcp = socket.connect(addr).await.unwrap();
+    let (ws, _) =
+        tokio_tungstenite::client_async(url, tokio_tungstenite::MaybeTlsStream::Plain(tcp))
+            .await
+            .unwrap();
+    ws
+}
+
+/// What a reader that stops reading costs the gateway is bounded in bytes: with small
+/// socket buffers on both sides, the frames produced but never delivered (dropped with
+/// the connection when the slow-client timeout ends it) are the stream's buffer of 4, the
+/// few in the writer's hands, and the WebSocket write buffer (16 KiB, 4 frames of 4.3 KB
+/// here). tungstenite's default 128 KiB buffer alone held 30 frames.
+#[tokio::test]
+async fn a_reader_that_stops_reading_holds_a_bounded_number_of_bytes_until_it_is_dropped() {
+    let double = Double::new("endless", Behaviour::Endless(0));
+    let app = spawn_double(&double, |s| {
+        s.stream_buffer_frames = 4;
+        s.slow_client_timeout = Duration::from_millis(300);
+        s.socket_send_buffer = 4096;
+    })
+    .await;
+    let (id, _) = app.create(&double_body("endless")).await;
+    let ws = connect_small(&app.ws_url(&id), 4096).await;
+    slow_client_dropped(&app).await;
+    tokio::time::timeout(Duration::from_secs(10), double.dropped.notified())
+        .await
+        .expect("engine stopped");
+    // What reached the socket before the gateway gave up is still delivered.
+    let received = collect(ws).await.seqs.len();
+    let produced = double.chunks.load(std::sync::atomic::Ordering::SeqCst);
+    let held = produced - received;
+    assert!(
+        held <= 16,
+        "{held} frames of 4.3 KB were held in the gateway for a reader that stopped ({produced} produced, {received} delivered)"
+    );
+    app.eventually("workers and streams back to 0", || async {
+        app.metric("tts_session_workers_busy", &[]).await == 0.0
+            && app
+                .metric("tts_active_streams", &[("provider", "endless")])
+                .await
+                == 0.0
+    })
+    .await;
+    let status: Value = app.get_json(&format!("/v1/tts/sessions/{id}")).await;
     assert!(
         status["error"].as_str().unwrap().contains("did not read"),
         "{status}"
@@ -256,19 +323,7 @@ async fn slow_readers_get_every_frame_of_a_long_stream_in_order() {
         readers.push(tokio::spawn(async move {
             // A small receive buffer and slow reading, so that the gateway's writes block
             // while its producer finishes: the moment frames used to be lost.
-            let socket = tokio::net::TcpSocket::new_v4().unwrap();
-            socket.set_recv_buffer_size(4096).unwrap();
-            let addr = url
-                .trim_start_matches("ws://")
-                .split('/')
-                .next()
-                .unwrap()
-                .parse()
-                .unwrap();
-            let tcp = socket.connect(addr).await.unwrap();
-            let (mut ws, _) = tokio_tungstenite::client_async(url.as_str(), tcp)
-                .await
-                .unwrap();
+            let mut ws = connect_small(&url, 4096).await;
             let mut seqs = Vec::new();
             let mut last = None;
             while let Some(Ok(msg)) = ws.next().await {

@@ -144,3 +144,58 @@ async fn audio_beyond_the_per_session_cap_streams_but_is_not_retained() {
     let resp = file(&app, &id, "wav").await;
     assert_eq!(resp.status(), 410);
 }
+
+/// `/file` asked on one gateway while another streams the session waits on the session's
+/// pub/sub channel (no polling) and answers with the streamed audio once the stream ends.
+#[tokio::test]
+async fn a_file_asked_during_a_stream_on_another_gateway_is_the_streamed_audio() {
+    let redis = RedisServer::start().await;
+    let gated = crate::gated::Gated::new();
+    let streaming = gateway_with(
+        &redis,
+        |_| {},
+        Components {
+            providers: Some(gated.registry()),
+            ..Default::default()
+        },
+    )
+    .await;
+    let other = gateway(&redis, |_| {}).await;
+    let (id, _) = streaming.create(&crate::gated::Gated::body()).await;
+    let (mut ws, _) = tokio_tungstenite::connect_async(streaming.ws_url(&id))
+        .await
+        .unwrap();
+    use futures::StreamExt;
+    let first = ws.next().await.unwrap().unwrap(); // the stream is running
+    let waiting = tokio::spawn({
+        let url = other.url(&format!("/v1/tts/sessions/{id}/file?format=pcm16"));
+        async move { reqwest::get(url).await.unwrap() }
+    });
+    other
+        .eventually(
+            "the /file request waits on the session's channel",
+            || async {
+                other
+                    .metric(
+                        "tts_backend_latency_seconds_count",
+                        &[("backend", "redis"), ("op", "subscribe")],
+                    )
+                    .await
+                    >= 1.0
+            },
+        )
+        .await;
+    assert!(
+        !waiting.is_finished(),
+        "/file answered before the stream ended"
+    );
+    gated.open();
+    let mut streamed = collect(futures::stream::iter([Ok(first)]).chain(ws)).await;
+    assert!(streamed.is_eos(), "{:?}", streamed.last);
+    let resp = waiting.await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(
+        resp.bytes().await.unwrap(),
+        std::mem::take(&mut streamed.audio)
+    );
+}

@@ -7,6 +7,10 @@
 //! the response and so closes the connection. Errors say whether retrying makes sense:
 //! connection failures and 5xx are Unavailable, silence past `COQUI_TIMEOUT_MS` is
 //! Timeout, a body that is not a WAV we can read is Internal.
+//!
+//! `https` URLs are verified with rustls against the Mozilla roots built into the binary
+//! (no CA store needed in the image, nothing fetched at run time), plus the CA certificates
+//! of `COQUI_CA_FILE` for a server with a private or self-signed certificate.
 
 pub mod wav_stream;
 
@@ -14,6 +18,7 @@ use crate::config::{parse_bool, parse_number, parse_string, ConfigError, Getter}
 use bytes::Bytes;
 use futures::stream::BoxStream;
 use futures::StreamExt;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,8 +32,13 @@ pub const PROVIDER_ID: &str = "coqui_tts";
 pub struct CoquiConfig {
     /// `COQUI_ENABLED` (default on); the provider runs only if `url` is set too.
     pub enabled: bool,
-    /// `COQUI_URL`: the tts-server's base URL, e.g. `http://127.0.0.1:5002` (no default).
+    /// `COQUI_URL`: the tts-server's base URL, e.g. `http://127.0.0.1:5002` or
+    /// `https://tts.internal:5002` (no default).
     pub url: Option<reqwest::Url>,
+    /// `COQUI_CA_FILE`: PEM file of CA certificates trusted for an `https` `COQUI_URL`,
+    /// besides the built-in Mozilla roots (a private CA, or the server's self-signed
+    /// certificate).
+    pub ca_file: Option<PathBuf>,
     /// `COQUI_MODEL_NAME` (default `tts_models/en/ljspeech/tacotron2-DDC`): what the
     /// server was started with; shown in the voice metadata and id.
     pub model_name: String,
@@ -51,6 +61,7 @@ impl Default for CoquiConfig {
         Self {
             enabled: true,
             url: None,
+            ca_file: None,
             model_name: "tts_models/en/ljspeech/tacotron2-DDC".into(),
             language: "en-US".into(),
             speaker_id: None,
@@ -72,6 +83,7 @@ impl CoquiConfig {
         Ok(Self {
             enabled: parse_bool(get, "COQUI_ENABLED", d.enabled)?,
             url,
+            ca_file: parse_string(get, "COQUI_CA_FILE").map(PathBuf::from),
             model_name: parse_string(get, "COQUI_MODEL_NAME").unwrap_or(d.model_name),
             language: tts_core::canonicalize_language(
                 &parse_string(get, "COQUI_LANGUAGE").unwrap_or(d.language),
@@ -92,13 +104,10 @@ impl CoquiConfig {
 fn parse_url(raw: &str) -> Result<reqwest::Url, String> {
     let url = reqwest::Url::parse(raw).map_err(|e| format!("not a URL ({e}): {raw:?}"))?;
     match url.scheme() {
-        "http" => Ok(url),
-        "https" => Err(
-            "https is not supported (the HTTP client is built without TLS); \
-                        reach tts-server over http on a private network"
-                .into(),
-        ),
-        other => Err(format!("expected an http:// URL, got scheme {other:?}")),
+        "http" | "https" => Ok(url),
+        other => Err(format!(
+            "expected an http:// or https:// URL, got scheme {other:?}"
+        )),
     }
 }
 
@@ -125,8 +134,13 @@ impl Coqui {
             }
             b.join("api/tts").map_err(|e| e.to_string())?
         };
-        let client = reqwest::Client::builder()
-            .connect_timeout(config.timeout)
+        let mut client = reqwest::Client::builder().connect_timeout(config.timeout);
+        if let Some(path) = &config.ca_file {
+            for ca in trusted(path)? {
+                client = client.add_root_certificate(ca);
+            }
+        }
+        let client = client
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
         let model = config
@@ -145,6 +159,20 @@ impl Coqui {
             sample_rate: Arc::new(AtomicU32::new(config.sample_rate)),
         })
     }
+}
+
+/// The CA certificates in the PEM file `COQUI_CA_FILE`.
+fn trusted(path: &Path) -> Result<Vec<reqwest::Certificate>, String> {
+    let shown = path.display();
+    let pem = std::fs::read(path).map_err(|e| format!("COQUI_CA_FILE {shown}: {e}"))?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem)
+        .map_err(|e| format!("COQUI_CA_FILE {shown}: not PEM certificates ({e})"))?;
+    if certs.is_empty() {
+        return Err(format!(
+            "COQUI_CA_FILE {shown}: no certificate in it (expected PEM \"BEGIN CERTIFICATE\" blocks)"
+        ));
+    }
+    Ok(certs)
 }
 
 impl Provider for Coqui {
@@ -281,7 +309,15 @@ fn request_error(e: &reqwest::Error) -> ProviderError {
     if e.is_timeout() {
         ProviderError::timeout(format!("{PROVIDER_ID}: the request timed out"))
     } else if e.is_connect() {
-        ProviderError::unavailable(format!("{PROVIDER_ID}: cannot connect to the server"))
+        // The innermost cause says what to fix: refused, unknown host, or a certificate
+        // that is not trusted (see COQUI_CA_FILE).
+        let mut cause: &dyn std::error::Error = e;
+        while let Some(inner) = cause.source() {
+            cause = inner;
+        }
+        ProviderError::unavailable(format!(
+            "{PROVIDER_ID}: cannot connect to the server: {cause}"
+        ))
     } else {
         ProviderError::unavailable(format!("{PROVIDER_ID}: the request failed: {e}"))
     }

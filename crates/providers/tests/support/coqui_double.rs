@@ -6,6 +6,9 @@
 //! answers 500, `[malformed]` sends a body that is not RIFF, `[stall]` sends the header
 //! and then nothing, `[endless]` streams audio until the client goes away, `[gated]`
 //! holds everything after the header until the test opens the gate.
+//!
+//! [`CoquiDouble::start_tls`] serves the same over https, with a self-signed certificate
+//! made when the test starts.
 
 use axum::body::Body;
 use axum::extract::{Query, State};
@@ -20,6 +23,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, Semaphore};
+use tokio_rustls::rustls::pki_types::PrivatePkcs8KeyDer;
+use tokio_rustls::rustls::ServerConfig;
+use tokio_rustls::TlsAcceptor;
 
 /// Seconds of audio the double says per character of text.
 pub const SECONDS_PER_CHAR: f64 = 0.07;
@@ -61,17 +67,78 @@ impl CoquiDouble {
     /// Binds 127.0.0.1 on a free port and serves WAV at `sample_rate`.
     pub async fn start(sample_rate: u32) -> Self {
         let observed = Arc::new(Observed::default());
-        let app = Router::new()
-            .route("/api/tts", get(tts))
-            .with_state((Arc::clone(&observed), sample_rate));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
+        let app = router(&observed, sample_rate);
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         Self {
             url,
             observed,
             sample_rate,
         }
+    }
+
+    /// As [`CoquiDouble::start`], over https with a self-signed certificate for
+    /// 127.0.0.1 made now. Returns the certificate in PEM, for the client to trust.
+    pub async fn start_tls(sample_rate: u32) -> (Self, String) {
+        let rcgen::CertifiedKey { cert, signing_key } =
+            rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()]).unwrap();
+        let key = PrivatePkcs8KeyDer::from(signing_key.serialize_der());
+        let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+        let config = ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![cert.der().clone()], key.into())
+            .unwrap();
+        let observed = Arc::new(Observed::default());
+        let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("https://{}", tcp.local_addr().unwrap());
+        let listener = TlsListener {
+            tcp,
+            acceptor: TlsAcceptor::from(Arc::new(config)),
+        };
+        let app = router(&observed, sample_rate);
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let double = Self {
+            url,
+            observed,
+            sample_rate,
+        };
+        (double, cert.pem())
+    }
+}
+
+fn router(observed: &Arc<Observed>, sample_rate: u32) -> Router {
+    Router::new()
+        .route("/api/tts", get(tts))
+        .with_state((Arc::clone(observed), sample_rate))
+}
+
+/// Accepts TCP connections and completes their TLS handshake; a client that refuses the
+/// certificate fails its handshake, and the next connection is awaited.
+struct TlsListener {
+    tcp: tokio::net::TcpListener,
+    acceptor: TlsAcceptor,
+}
+
+impl axum::serve::Listener for TlsListener {
+    type Io = tokio_rustls::server::TlsStream<tokio::net::TcpStream>;
+    type Addr = std::net::SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        loop {
+            let Ok((tcp, addr)) = self.tcp.accept().await else {
+                continue;
+            };
+            if let Ok(tls) = self.acceptor.accept(tcp).await {
+                return (tls, addr);
+            }
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+        self.tcp.local_addr()
     }
 }
 

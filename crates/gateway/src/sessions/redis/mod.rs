@@ -14,6 +14,12 @@
 //! renews for every stream it holds. A gateway that dies mid-stream stops renewing; once
 //! the lease expires its session counts as pending again, so the client can stream it
 //! anew or fetch `/file`, rather than meeting "already streaming" until the session expires.
+//!
+//! `/file` on a session that is streaming waits on the session's pub/sub channel, which
+//! completion, failure and release publish to from whichever gateway streams it. The
+//! waiter subscribes on a connection of its own, then reads the session, so an end
+//! between the two is not missed. A gateway that dies mid-stream publishes nothing: its
+//! lease expiring is noticed by reading the session again every [`RECHECK`].
 
 mod pcm;
 mod scripts;
@@ -22,6 +28,7 @@ use super::{Claim, RetainedAudio, Session, SessionStore, Status, StoreError};
 use crate::config::Settings;
 use crate::redis_backend::{Redis, RedisError};
 use async_trait::async_trait;
+use futures::StreamExt;
 use parking_lot::Mutex;
 use pcm::Pcm;
 use scripts::{CLAIM, COMPLETE, FAIL, RELEASE, RENEW, UNCLAIM};
@@ -36,6 +43,10 @@ type Leases = Mutex<HashMap<Uuid, String>>;
 /// No engine here speaks slower than four characters a second (mock_tone: ten; Piper and
 /// eSpeak: twelve or more), so longer audio than this per allowed character is a runaway.
 const MAX_SECONDS_PER_CHAR: f64 = 0.25;
+
+/// How often a `/file` waiting for a stream reads the session again without a message:
+/// only a lease that lapsed (its gateway died) ends a stream without one.
+const RECHECK: Duration = Duration::from_secs(1);
 
 pub struct RedisStore {
     redis: Redis,
@@ -96,6 +107,11 @@ impl RedisStore {
         lease_key(&self.redis, id)
     }
 
+    /// The pub/sub channel told when `id` stops streaming.
+    fn streamed_channel(&self, id: Uuid) -> String {
+        self.redis.key("streamed", id)
+    }
+
     /// This gateway no longer holds `id`'s claim (completed, failed or released).
     fn forget_lease(&self, id: Uuid) {
         self.leases.lock().remove(&id);
@@ -141,6 +157,10 @@ impl RedisStore {
             .arg(self.audio_budget)
             .arg(id.to_string())
             .arg(self.redis.prefixed("audio:"));
+        pipe.cmd("PUBLISH")
+            .arg(self.streamed_channel(id))
+            .arg("completed")
+            .ignore();
         pipe
     }
 
@@ -149,6 +169,7 @@ impl RedisStore {
     /// expires. Undoes it in the background, once Redis answers again (within the TTL).
     fn undo_claim(&self, id: Uuid, token: String) {
         let (key, lease) = (self.session_key(id), self.lease_key(id));
+        let channel = self.streamed_channel(id);
         let redis = self.redis.clone();
         let give_up = tokio::time::Instant::now() + self.ttl();
         tokio::spawn(async move {
@@ -156,7 +177,7 @@ impl RedisStore {
             while tokio::time::Instant::now() < give_up {
                 let mut conn = redis.conn();
                 let mut undo = UNCLAIM.prepare_invoke();
-                undo.key(&key).key(&lease).arg(&token);
+                undo.key(&key).key(&lease).arg(&token).arg(&channel);
                 if redis
                     .call("unclaim", undo.invoke_async::<()>(&mut conn))
                     .await
@@ -327,12 +348,14 @@ impl SessionStore for RedisStore {
     async fn release(&self, id: Uuid) -> Result<(), StoreError> {
         self.forget_lease(id);
         let (key, lease) = (self.session_key(id), self.lease_key(id));
+        let channel = self.streamed_channel(id);
         let mut conn = self.redis.conn();
         self.redis
             .call("release", async move {
                 RELEASE
                     .key(key)
                     .key(lease)
+                    .arg(channel)
                     .invoke_async::<()>(&mut conn)
                     .await
             })
@@ -368,6 +391,7 @@ impl SessionStore for RedisStore {
         self.forget_lease(id);
         let (key, lease) = (self.session_key(id), self.lease_key(id));
         let reason = reason.to_string();
+        let channel = self.streamed_channel(id);
         let mut conn = self.redis.conn();
         let ttl = self.ttl_ms;
         self.redis
@@ -376,6 +400,7 @@ impl SessionStore for RedisStore {
                     .key(lease)
                     .arg(ttl)
                     .arg(reason)
+                    .arg(channel)
                     .invoke_async::<()>(&mut conn)
                     .await
             })
@@ -410,6 +435,21 @@ impl SessionStore for RedisStore {
             samples: pcm::samples(&pcm),
             words,
         })))
+    }
+
+    async fn wait_streamed(&self, id: Uuid, limit: Duration) -> Result<(), StoreError> {
+        let mut pubsub = self
+            .redis
+            .subscribe(&self.streamed_channel(id))
+            .await
+            .map_err(unavailable)?;
+        let streaming = self.get(id).await?.map(|s| s.status) == Some(Status::Streaming);
+        if streaming {
+            let messages = pubsub.on_message();
+            tokio::pin!(messages);
+            let _ = tokio::time::timeout(limit.min(RECHECK), messages.next()).await;
+        }
+        Ok(())
     }
 
     async fn ready(&self) -> Result<(), StoreError> {

@@ -42,7 +42,8 @@ pub static RENEW: LazyLock<Script> = LazyLock::new(|| {
     )
 });
 
-/// KEYS[1] session, KEYS[2] its lease. Back to pending only if it is streaming.
+/// KEYS[1] session, KEYS[2] its lease. ARGV[1] the session's `streamed` channel. Back to
+/// pending only if it is streaming.
 pub static RELEASE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
@@ -50,14 +51,15 @@ pub static RELEASE: LazyLock<Script> = LazyLock::new(|| {
           redis.call('HSET', KEYS[1], 'status', 'pending')
           redis.call('HDEL', KEYS[1], 'claimant')
           redis.call('DEL', KEYS[2])
+          redis.call('PUBLISH', ARGV[1], 'pending')
         end
         return 0
         ",
     )
 });
 
-/// KEYS[1] session, KEYS[2] its lease. ARGV[1] a claim token. Undoes that claim, and only
-/// that one.
+/// KEYS[1] session, KEYS[2] its lease. ARGV[1] a claim token, ARGV[2] the session's
+/// `streamed` channel. Undoes that claim, and only that one.
 pub static UNCLAIM: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
@@ -66,6 +68,7 @@ pub static UNCLAIM: LazyLock<Script> = LazyLock::new(|| {
           redis.call('HSET', KEYS[1], 'status', 'pending')
           redis.call('HDEL', KEYS[1], 'claimant')
           redis.call('DEL', KEYS[2])
+          redis.call('PUBLISH', ARGV[2], 'pending')
         end
         return 0
         ",
@@ -118,7 +121,8 @@ pub const COMPLETE: &str = r"
     return 1
 ";
 
-/// KEYS[1] session, KEYS[2] its lease (ended here). ARGV[1] TTL ms, ARGV[2] the reason.
+/// KEYS[1] session, KEYS[2] its lease (ended here). ARGV[1] TTL ms, ARGV[2] the reason,
+/// ARGV[3] the session's `streamed` channel.
 pub static FAIL: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
@@ -126,6 +130,7 @@ pub static FAIL: LazyLock<Script> = LazyLock::new(|| {
         if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
         redis.call('HSET', KEYS[1], 'status', 'failed', 'error', ARGV[2])
         redis.call('PEXPIRE', KEYS[1], ARGV[1])
+        redis.call('PUBLISH', ARGV[3], 'failed')
         return 1
         ",
     )
