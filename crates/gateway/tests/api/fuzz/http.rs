@@ -451,3 +451,22 @@ async fn a_path_segment_that_is_not_text_is_a_404_in_the_doors_shape() {
     let v: Value = resp.json().await.unwrap();
     assert_eq!(v["detail"]["status"], "voice_not_found", "{v}");
 }
+
+#[tokio::test]
+async fn file_in_another_rate_keeps_a_bitrate_that_rate_allows() {
+    let app = crate::helpers::spawn_app().await;
+    let mut created = body("Hi.", "mp3", 44_100);
+    created["bitrate_kbps"] = json!(128);
+    let (id, _) = app.create(&created).await;
+    let resp = app
+        .get(&format!(
+            "/v1/tts/sessions/{id}/file?format=mp3&sample_rate_hz=8000"
+        ))
+        .await;
+    let status = resp.status();
+    let text = resp.text().await.unwrap();
+    assert!(
+        status.is_success() || status.is_client_error(),
+        "{status} {text}"
+    );
+}
