@@ -85,7 +85,8 @@ pub fn prepare(state: &AppState, r: &SpeechRequest, text: &str) -> Result<Vec<Pi
         TextType::Auto => looks_like_ssml(text),
     };
     let pieces = if ssml {
-        parse_ssml(text, &language, &opts).map_err(|e| Unreadable(format!("invalid SSML: {e}")))?
+        parse_ssml(text, &language, &opts)
+            .map_err(|e| Unreadable(format!("invalid SSML in the text: {e}")))?
     } else {
         to_pieces(text, &language, &opts)
     };
@@ -93,7 +94,7 @@ pub fn prepare(state: &AppState, r: &SpeechRequest, text: &str) -> Result<Vec<Pi
         pieces.iter().find(|p| matches!(p, Piece::Phonemes { .. }))
     {
         return Err(Unreadable(format!(
-            "phoneme input (/{ipa}/, from SSML <phoneme> or an IPA lexicon entry) is not spoken \
+            "phoneme input (/{ipa}/, from SSML <phoneme> in the text or an IPA lexicon entry) is not spoken \
              by this gateway's engines yet; use <sub alias=\"…\"> or a spelling in the lexicon"
         )));
     }

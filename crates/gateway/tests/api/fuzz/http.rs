@@ -470,3 +470,20 @@ async fn file_in_another_rate_keeps_a_bitrate_that_rate_allows() {
         "{status} {text}"
     );
 }
+
+#[tokio::test]
+async fn text_that_cannot_be_read_is_refused_naming_the_text() {
+    let app = crate::helpers::spawn_app().await;
+    for text in [
+        "<speak><oops/></speak>",
+        "<speak><phoneme ph=\"a\">a</phoneme></speak>",
+    ] {
+        let resp = app.post_session(&body(text, "pcm16", 16_000)).await;
+        assert_eq!(resp.status(), 400, "{text}");
+        let v: Value = resp.json().await.unwrap();
+        assert!(
+            v["detail"].as_str().unwrap().contains("text"),
+            "{text}: {v}"
+        );
+    }
+}
