@@ -19,3 +19,12 @@ pub use format::{AudioFormat, UnknownFormat};
 pub use language::{canonicalize_language, language_matches};
 pub use provider::{AudioStream, PhonemeSpan, Provider, SynthesisRequest};
 pub use voice::Voice;
+
+/// The number of cases each property-based fuzz target runs (docs/FUZZING.md):
+/// `FUZZ_CASES` when set, else `ci_cases`, the budget that keeps CI fast.
+pub fn fuzz_cases(ci_cases: u32) -> u32 {
+    std::env::var("FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(ci_cases)
+}

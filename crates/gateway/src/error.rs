@@ -2,6 +2,7 @@
 //! that existing clients print. Client errors say what to fix; server errors answer an
 //! opaque message while the cause is logged.
 
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
@@ -64,6 +65,29 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    /// A query string that could not be read (a repeated parameter, a value of the wrong
+    /// type): 422, naming the parameter when axum's message does.
+    pub fn query(rejection: QueryRejection) -> Self {
+        let msg = rejection.body_text();
+        let mut loc = vec![json!("query")];
+        if let Some(name) = msg.split('`').nth(1) {
+            loc.push(json!(name));
+        }
+        ApiError::Validation(vec![FieldError {
+            loc,
+            msg,
+            kind: "query_invalid",
+        }])
+    }
+
+    /// A session id that is not even text (`%FF`): 404, as for any id that names no session.
+    pub fn session_path(rejection: PathRejection) -> Self {
+        ApiError::NotFound(format!(
+            "no session at this path: {}",
+            rejection.body_text()
+        ))
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,

@@ -25,5 +25,8 @@ pub mod state;
 pub mod telemetry;
 pub mod validation;
 
+#[cfg(test)]
+mod fuzz;
+
 pub use app::{Application, Components};
 pub use config::Settings;

@@ -29,6 +29,23 @@ pub struct CreateSession {
     pub cache: crate::cache::CacheUse,
 }
 
+/// Every field a create-session body may carry; an error names one of them.
+pub const FIELDS: [&str; 13] = [
+    "provider",
+    "voice",
+    "text",
+    "target_format",
+    "sample_rate_hz",
+    "language",
+    "bitrate_kbps",
+    "speed",
+    "pitch",
+    "word_timestamps",
+    "normalize",
+    "text_type",
+    "lexicon",
+];
+
 /// Upper bound on `sample_rate_hz`, far above any codec's, to keep numbers sane.
 pub const MAX_SAMPLE_RATE: u64 = 384_000;
 

@@ -11,9 +11,10 @@ use crate::metrics::{ProviderLabels, StreamLabels};
 use crate::pipeline::{self, close, Api, CacheMark, Framer, Job, StreamFailure, Text, WordTiming};
 use crate::sessions::{Claim, Session};
 use crate::state::AppState;
+use axum::extract::rejection::PathRejection;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use futures::stream::SplitSink;
 use futures::{SinkExt, StreamExt};
 use serde_json::json;
@@ -29,9 +30,13 @@ const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 
 pub async fn upgrade(
     ws: WebSocketUpgrade,
-    Path(id): Path<String>,
+    id: Result<Path<String>, PathRejection>,
     State(state): State<Arc<AppState>>,
 ) -> Response {
+    let Path(id) = match id {
+        Ok(id) => id,
+        Err(e) => return crate::error::ApiError::session_path(e).into_response(),
+    };
     let tracker = state.streams.clone();
     bounded(ws)
         .max_message_size(MAX_CLIENT_MESSAGE)

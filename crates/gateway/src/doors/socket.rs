@@ -205,7 +205,9 @@ impl<S> Contexts<S> {
 
 /// Why the connection ends.
 enum End {
-    /// The client closed or vanished.
+    /// The client sent its Close frame.
+    Closed,
+    /// The client vanished.
     Gone,
     /// The socket took nothing for the slow-client timeout.
     Stuck,
@@ -261,7 +263,8 @@ pub async fn run<D: Door>(state: Arc<AppState>, socket: WebSocket, client: Clien
                         let replies = door.on_binary(&mut cx);
                         writer.replies(&mut sink, replies).await
                     }
-                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => Err(End::Gone),
+                    Some(Ok(Message::Close(_))) => Err(End::Closed),
+                    None | Some(Err(_)) => Err(End::Gone),
                     Some(Ok(_)) => Ok(()),
                 }
             }
@@ -283,6 +286,13 @@ pub async fn run<D: Door>(state: Arc<AppState>, socket: WebSocket, client: Clien
     let idle = cx.limits.idle_timeout.as_secs();
     let (last, code, reason) = match step {
         Ok(()) | Err(End::Gone | End::Stuck) => return,
+        Err(End::Closed) => {
+            // Our reply to the client's Close is queued; without this flush the socket
+            // would be dropped with it unsent, and the client would see a reset instead
+            // of a closing handshake.
+            let _ = tokio::time::timeout(Duration::from_secs(2), sink.close()).await;
+            return;
+        }
         Err(End::Idle) => (
             Some(door.error(
                 408,

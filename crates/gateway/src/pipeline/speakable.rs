@@ -87,7 +87,8 @@ pub fn prepare(state: &AppState, r: &SpeechRequest, text: &str) -> Result<Vec<Pi
         TextType::Auto => looks_like_ssml(text),
     };
     let pieces = if ssml {
-        parse_ssml(text, &language, &opts).map_err(|e| Unreadable(format!("invalid SSML: {e}")))?
+        parse_ssml(text, &language, &opts)
+            .map_err(|e| Unreadable(format!("invalid SSML in the text: {e}")))?
     } else {
         to_pieces(text, &language, &opts)
     };

@@ -13,6 +13,7 @@ use crate::error::{ApiError, FieldError};
 use crate::pipeline::{self, Api, Framer, Job, StreamFailure, Text};
 use crate::sessions::{Claim, RetainedAudio, Session, Status};
 use crate::state::AppState;
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -38,9 +39,11 @@ pub struct FileQuery {
 
 pub async fn download(
     State(state): State<Arc<AppState>>,
-    Path(id): Path<String>,
-    Query(q): Query<FileQuery>,
+    id: Result<Path<String>, PathRejection>,
+    query: Result<Query<FileQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
+    let Path(id) = id.map_err(ApiError::session_path)?;
+    let Query(q) = query.map_err(ApiError::query)?;
     let mut session = find(&state, &id).await?;
     let format = match q.format.as_deref().filter(|f| !f.is_empty()) {
         None => session.request.format(),

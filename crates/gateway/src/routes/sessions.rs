@@ -9,7 +9,7 @@ use crate::sessions::{unix_now, Session, SessionRequest, Status};
 use crate::state::AppState;
 use crate::validation::{parse_create, CreateSession};
 use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
+use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
@@ -108,8 +108,9 @@ fn check(state: &AppState, req: CreateSession) -> Result<SessionRequest, ApiErro
 /// The session's status, for clients that want to poll (the text is not echoed back).
 pub async fn show(
     State(state): State<Arc<AppState>>,
-    Path(id): Path<String>,
+    id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Value>, ApiError> {
+    let Path(id) = id.map_err(ApiError::session_path)?;
     let session = find(&state, &id).await?;
     let r = &session.request;
     Ok(Json(json!({

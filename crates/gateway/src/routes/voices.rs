@@ -1,6 +1,8 @@
 //! `GET /v1/voices?provider=&language=`.
 
+use crate::error::ApiError;
 use crate::state::AppState;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::Json;
 use serde::Deserialize;
@@ -16,7 +18,11 @@ pub struct Filters {
 
 /// Voices of every running provider. `language` matches canonically and by prefix
 /// (`en` lists `en-US` and `en-GB`; `en-us` lists `en-US`).
-pub async fn list(State(state): State<Arc<AppState>>, Query(f): Query<Filters>) -> Json<Value> {
+pub async fn list(
+    State(state): State<Arc<AppState>>,
+    query: Result<Query<Filters>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Query(f) = query.map_err(ApiError::query)?;
     let provider = f.provider.filter(|p| !p.is_empty());
     let language = f.language.filter(|l| !l.trim().is_empty());
     let voices: Vec<_> = state
@@ -30,5 +36,5 @@ pub async fn list(State(state): State<Arc<AppState>>, Query(f): Query<Filters>) 
                 .is_none_or(|l| language_matches(l, &v.language))
         })
         .collect();
-    Json(json!({ "voices": voices }))
+    Ok(Json(json!({ "voices": voices })))
 }

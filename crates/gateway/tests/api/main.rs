@@ -7,6 +7,7 @@ mod elevenlabs;
 mod engines;
 mod file;
 mod formats;
+mod fuzz;
 mod helpers;
 mod http;
 mod phonemes;

@@ -287,6 +287,9 @@ fn sample(b: &[u8], encoding: Encoding) -> f64 {
 }
 
 #[cfg(test)]
+mod fuzz;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -9,7 +9,7 @@ use crate::guard;
 use crate::pipeline::{resolve, Api, SpeechRequest, Wanted};
 use crate::state::AppState;
 use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
+use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -58,8 +58,9 @@ pub struct Cursor {
 /// past the last voice gives an empty page, which ends the SDK's iteration).
 pub async fn voices(
     State(state): State<Arc<AppState>>,
-    Query(cursor): Query<Cursor>,
-) -> Json<Value> {
+    query: Result<Query<Cursor>, QueryRejection>,
+) -> Result<Json<Value>, CartesiaError> {
+    let Query(cursor) = query.map_err(|e| CODES.invalid(e.body_text()))?;
     let all = state.catalog.all();
     let position = |id: &Option<String>| id.as_ref().map(|id| all.iter().position(|v| &v.id == id));
     let page = match (
@@ -89,7 +90,7 @@ pub async fn voices(
             })
         })
         .collect();
-    Json(json!({"data": data, "has_more": false}))
+    Ok(Json(json!({"data": data, "has_more": false})))
 }
 
 /// The pipeline's request for a context's (or a REST call's) settings.

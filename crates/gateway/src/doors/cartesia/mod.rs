@@ -11,7 +11,7 @@
 mod connection;
 mod error;
 mod handler;
-mod wire;
+pub(crate) mod wire;
 
 pub use connection::Cartesia;
 pub use handler::{bytes, voices};

@@ -10,6 +10,6 @@
 mod connection;
 mod error;
 mod handler;
-mod wire;
+pub(crate) mod wire;
 
 pub use handler::{speak, upgrade};

@@ -11,7 +11,7 @@ use crate::guard;
 use crate::pipeline::{resolve, Api, Job, SpeechRequest, StreamFailure, Text, Wanted};
 use crate::state::AppState;
 use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{ConnectInfo, MatchedPath, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderName, StatusCode};
@@ -34,10 +34,11 @@ pub async fn speech(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     path: MatchedPath,
     headers: HeaderMap,
-    Path(voice_id): Path<String>,
+    voice_id: Result<Path<String>, PathRejection>,
     query: Result<Query<SpeechQuery>, QueryRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ElevenLabsError> {
+    let voice_id = voice_of(voice_id)?;
     let since = Instant::now();
     let path = path.as_str();
     let timestamps = path.ends_with("/with-timestamps");
@@ -200,9 +201,13 @@ pub async fn upgrade(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     path: MatchedPath,
     headers: HeaderMap,
-    Path(voice_id): Path<String>,
+    voice_id: Result<Path<String>, PathRejection>,
     query: Result<Query<SpeechQuery>, QueryRejection>,
 ) -> Response {
+    let voice_id = match voice_of(voice_id) {
+        Ok(v) => v,
+        Err(e) => return e.into_response(),
+    };
     let multi = path.as_str().ends_with("/multi-stream-input");
     let client = guard::identify(&state, peer, &headers, Api::ElevenLabs);
     let checked = query_of(query).and_then(|q| {
@@ -219,6 +224,12 @@ pub async fn upgrade(
         Ok(request) => socket::upgrade(ws, state, client, ElevenLabs::new(request, multi)),
         Err(e) => e.into_response(),
     }
+}
+
+/// The `{voice_id}` of the path; one that is not text names no voice (404).
+fn voice_of(path: Result<Path<String>, PathRejection>) -> Result<String, ElevenLabsError> {
+    path.map(|Path(v)| v)
+        .map_err(|e| CODES.error(StatusCode::NOT_FOUND, "voice_not_found", e.body_text()))
 }
 
 fn query_of(

@@ -13,6 +13,6 @@
 mod connection;
 mod error;
 mod handler;
-mod wire;
+pub(crate) mod wire;
 
 pub use handler::{models, speech, upgrade, voices};

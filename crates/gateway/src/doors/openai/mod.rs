@@ -9,6 +9,6 @@
 
 mod error;
 mod handler;
-mod wire;
+pub(crate) mod wire;
 
 pub use handler::{models, speech};

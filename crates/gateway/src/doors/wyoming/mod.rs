@@ -7,6 +7,6 @@
 //! raw 16-bit PCM at the voice's rate.
 
 mod connection;
-mod wire;
+pub(crate) mod wire;
 
 pub use connection::serve;
