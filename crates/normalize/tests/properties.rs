@@ -149,3 +149,12 @@ proptest! {
         let _ = parse_ssml(&ssml, "en-US", &Options::default());
     }
 }
+
+/// Found by the property above: the reader skips a byte-order mark by bytes, and the
+/// error's position was sliced from inside it.
+#[test]
+fn an_ssml_error_after_a_byte_order_mark_is_positioned_on_a_character() {
+    let ssml = "\u{feff} <s>";
+    let e = parse_ssml(ssml, "en-US", &Options::default()).unwrap_err();
+    assert!(ssml.is_char_boundary(e.offset), "offset {}", e.offset);
+}

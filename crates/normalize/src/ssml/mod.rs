@@ -111,8 +111,14 @@ pub fn parse_ssml(ssml: &str, language: &str, opts: &Options<'_>) -> Result<Vec<
             Event::Comment(_) | Event::Decl(_) | Event::PI(_) | Event::DocType(_) => Ok(()),
         };
         result.map_err(|kind| {
-            // Point at the first non-blank character of the event.
-            let blank = ssml[start.min(ssml.len())..]
+            // Point at the first non-blank character of the event. The reader's
+            // position can fall inside a character (it skips a byte-order mark by
+            // bytes): step back to the character's start.
+            let mut start = start.min(ssml.len());
+            while !ssml.is_char_boundary(start) {
+                start -= 1;
+            }
+            let blank = ssml[start..]
                 .find(|c: char| !c.is_whitespace())
                 .unwrap_or(0);
             SsmlError::at(ssml, start + blank, kind)
