@@ -99,7 +99,7 @@ pub fn prepare(state: &AppState, r: &SpeechRequest, text: &str) -> Result<Vec<Pi
             if let Piece::Phonemes { ipa, .. } = piece {
                 provider
                     .check_phonemes(&r.voice, ipa)
-                    .map_err(|e| Unreadable(e.message))?;
+                    .map_err(|e| Unreadable(format!("phonemes in the text: {}", e.message)))?;
             }
         }
     }

@@ -476,7 +476,7 @@ async fn text_that_cannot_be_read_is_refused_naming_the_text() {
     let app = crate::helpers::spawn_app().await;
     for text in [
         "<speak><oops/></speak>",
-        "<speak><phoneme ph=\"a\">a</phoneme></speak>",
+        "<speak><phoneme alphabet=\"x-sampa\" ph=\"a\">a</phoneme></speak>",
     ] {
         let resp = app.post_session(&body(text, "pcm16", 16_000)).await;
         assert_eq!(resp.status(), 400, "{text}");
