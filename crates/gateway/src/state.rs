@@ -32,6 +32,8 @@ pub struct AppState {
     pub local_addr: SocketAddr,
     /// The operator's pronunciation lexicon (`LEXICON_FILE`), reloaded when it changes.
     pub lexicon: Option<tts_normalize::LexiconFile>,
+    /// API keys and tokens (`API_KEYS_FILE`); `None`: keys off, anyone may ask.
+    pub auth: Option<crate::auth::Auth>,
 }
 
 impl AppState {

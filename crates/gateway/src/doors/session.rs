@@ -6,17 +6,22 @@
 //! client. Every exit path ends with exactly one final frame (`eos` or `error`) and a
 //! close code, and gives back the worker and the active-stream gauge.
 
+use super::socket;
 use super::ws::{audio_frame, Undelivered, WsWriter};
+use crate::auth::Slot;
+use crate::guard;
 use crate::metrics::{ProviderLabels, StreamLabels};
 use crate::pipeline::{self, close, Api, Framer, Job, StreamFailure, Text, WordTiming};
 use crate::sessions::{Claim, Session};
 use crate::state::AppState;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Path, State};
+use axum::extract::{ConnectInfo, Path, RawQuery, State};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use futures::stream::SplitSink;
 use futures::{SinkExt, StreamExt};
 use serde_json::json;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
@@ -31,15 +36,27 @@ pub async fn upgrade(
     ws: WebSocketUpgrade,
     Path(id): Path<String>,
     State(state): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
 ) -> Response {
+    // The session's start was counted when it was created; its stream takes a slot of
+    // the key's `streams` limit.
+    let door = Api::Session;
+    let hold = guard::identify_socket(&state, peer, &headers, query.as_deref(), door)
+        .and_then(|client| guard::stream_slot(&state, &client));
+    let hold = match hold {
+        Ok(hold) => hold,
+        Err(refusal) => return socket::refuse(ws, refusal),
+    };
     let tracker = state.streams.clone();
     ws.max_message_size(MAX_CLIENT_MESSAGE)
-        .on_upgrade(move |socket| tracker.track_future(run(state, socket, id)))
+        .on_upgrade(move |socket| tracker.track_future(run(state, socket, id, hold)))
 }
 
 type Sink = SplitSink<WebSocket, Message>;
 
-async fn run(state: Arc<AppState>, socket: WebSocket, id: String) {
+async fn run(state: Arc<AppState>, socket: WebSocket, id: String, hold: Slot) {
     let connected = Instant::now();
     let (mut sink, mut incoming) = socket.split();
     // The reader's only job: notice the client leaving (or answering our Close), and
@@ -59,7 +76,14 @@ async fn run(state: Arc<AppState>, socket: WebSocket, id: String) {
     let outcome = match claim(&state, &id).await {
         Ok(session) => {
             let _active = ActiveStream::new(&state, &session.request.provider);
-            let outcome = stream(&state, session.clone(), &mut sink, &cancel, connected).await;
+            let outcome = stream(
+                &state,
+                session.clone(),
+                &mut sink,
+                &cancel,
+                (connected, hold),
+            )
+            .await;
             record(&state, &session, &outcome).await;
             outcome
         }
@@ -107,7 +131,7 @@ async fn stream(
     session: Session,
     sink: &mut Sink,
     cancel: &CancellationToken,
-    connected: Instant,
+    (connected, hold): (Instant, Slot),
 ) -> Result<(), StreamFailure> {
     let speech = session.request.speech();
     let labels = StreamLabels {
@@ -121,6 +145,7 @@ async fn stream(
         api: Api::Session,
         encode: true,
         retain: true,
+        hold,
     };
     let (mut rx, mut producer) = pipeline::spawn(
         state,

@@ -5,13 +5,16 @@
 //! synthesised now; one still streaming is waited for.
 
 use super::sessions::find;
+use crate::auth::Slot;
 use crate::error::{ApiError, FieldError};
+use crate::guard::{self, Client};
 use crate::pipeline::{self, Api, Framer, Job, StreamFailure, Text};
 use crate::sessions::{Claim, RetainedAudio, Session, Status};
 use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use serde::Deserialize;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -33,6 +36,7 @@ pub async fn download(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
     Query(q): Query<FileQuery>,
+    client: Option<Extension<Client>>,
 ) -> Result<Response, ApiError> {
     let mut session = find(&state, &id).await?;
     let format = match q.format.as_deref().filter(|f| !f.is_empty()) {
@@ -61,7 +65,7 @@ pub async fn download(
         .check(format, session.request.native_rate_hz, rate)
         .map_err(ApiError::BadRequest)?;
 
-    let audio = audio_of(&state, &mut session).await?;
+    let audio = audio_of(&state, &mut session, client.map(|c| c.0)).await?;
     let options = state
         .settings
         .encoder_options(format, session.request.bitrate_kbps);
@@ -99,6 +103,7 @@ pub async fn download(
 async fn audio_of(
     state: &Arc<AppState>,
     session: &mut Session,
+    client: Option<Client>,
 ) -> Result<Arc<RetainedAudio>, ApiError> {
     let started = Instant::now();
     loop {
@@ -129,7 +134,20 @@ async fn audio_of(
                 .await
                 .map_err(|e| ApiError::Unavailable(e.to_string()))?
             {
-                Claim::Claimed(s) => return synthesize_now(state, &s).await,
+                Claim::Claimed(s) => {
+                    // Synthesised now: a stream of the key's (`streams` limit).
+                    let hold = match &client {
+                        Some(c) => guard::stream_slot(state, c),
+                        None => Ok(Slot::none()),
+                    };
+                    match hold {
+                        Ok(hold) => return synthesize_now(state, &s, hold).await,
+                        Err(refusal) => {
+                            let _ = state.store.release(s.id).await;
+                            return Err(refusal.into());
+                        }
+                    }
+                }
                 Claim::NotFound => {
                     return Err(ApiError::NotFound(format!(
                         "session {} expired",
@@ -153,6 +171,7 @@ async fn audio_of(
 async fn synthesize_now(
     state: &Arc<AppState>,
     session: &Session,
+    hold: Slot,
 ) -> Result<Arc<RetainedAudio>, ApiError> {
     let provider = session.request.provider.as_str();
     let job = Job {
@@ -162,6 +181,7 @@ async fn synthesize_now(
         api: Api::File,
         encode: false,
         retain: true,
+        hold,
     };
     // Nothing is framed, so the buffer never fills; the channel is only the job's shape.
     let (tx, _rx) = tokio::sync::mpsc::channel(1);

@@ -1,6 +1,7 @@
 //! Integration tests: the real server on port 0, spoken to over HTTP and WebSocket.
 
 mod admission;
+mod auth;
 mod doubles;
 mod elevenlabs;
 mod engines;

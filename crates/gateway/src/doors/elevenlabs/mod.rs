@@ -15,4 +15,5 @@ mod error;
 mod handler;
 mod wire;
 
+pub use error::CODES;
 pub use handler::{models, speech, upgrade, voices};

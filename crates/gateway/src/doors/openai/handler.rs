@@ -30,7 +30,7 @@ pub async fn speech(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, OpenAiError> {
     let since = Instant::now();
-    guard::check(&state, peer, &headers, Api::OpenAi).await?;
+    let (client, hold) = guard::check(&state, peer, &headers, Api::OpenAi).await?;
     let body = body.map_err(|e| OpenAiError {
         status: e.status(),
         ..OpenAiError::invalid(None, format!("could not read the request body: {e}"))
@@ -69,6 +69,7 @@ pub async fn speech(
     )?;
     // Malformed SSML is refused now, with its position, not mid-body.
     prepare(&state, &request, &req.input).map_err(|e| OpenAiError::invalid(Some("input"), e.0))?;
+    guard::spend_text(&state, &client, &req.input).await?;
     let job = Job {
         request: Arc::new(request),
         text: Text::Whole(req.input),
@@ -76,6 +77,7 @@ pub async fn speech(
         api: Api::OpenAi,
         encode: true,
         retain: false,
+        hold,
     };
     let ending: Ending = if sse {
         Box::new(|outcome| {

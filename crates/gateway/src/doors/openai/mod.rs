@@ -11,4 +11,5 @@ mod error;
 mod handler;
 mod wire;
 
+pub use error::OpenAiError;
 pub use handler::{models, speech};
