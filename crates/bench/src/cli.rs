@@ -104,6 +104,11 @@ pub struct Args {
     #[arg(long)]
     pub verify: bool,
 
+    /// An API key for a gateway with API_KEYS_FILE, sent as `Authorization: Bearer` on
+    /// every request and WebSocket handshake.
+    #[arg(long, env = "TTS_BENCH_API_KEY")]
+    pub api_key: Option<String>,
+
     /// A session that has not ended after this long fails as "timeout".
     #[arg(long, default_value_t = 30.0)]
     pub timeout_secs: f64,

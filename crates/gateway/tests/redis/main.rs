@@ -7,6 +7,7 @@ mod helpers;
 
 mod cluster;
 mod gated;
+mod keys;
 mod layout;
 mod lease;
 mod outage;
