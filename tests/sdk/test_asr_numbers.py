@@ -39,7 +39,7 @@ def digits(text: str) -> str:
 
 
 def hear(gateway, whisper, sentence: str) -> str:
-    pcm = openai.OpenAI(base_url=gateway.base + "/v1", api_key="unused").audio.speech.create(
+    pcm = openai.OpenAI(base_url=gateway.base + "/v1", api_key=gateway.api_key).audio.speech.create(
         model="piper", voice="alloy", input=sentence, response_format="pcm",
         extra_body={"sample_rate": 16000},
     ).content

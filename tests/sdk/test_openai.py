@@ -6,13 +6,13 @@ import json
 import openai
 import pytest
 
-from conftest import Gateway, decode, ffprobe
+from conftest import Gateway, decode, ffprobe, wrong_key
 
 TEXT = "Hello there, gateway."  # mock_tone: 100 ms a character
 
 
 def client(gateway, **kw):
-    return openai.OpenAI(base_url=gateway.base + "/v1", api_key="unused", **kw)
+    return openai.OpenAI(base_url=gateway.base + "/v1", api_key=gateway.api_key, **kw)
 
 
 def stream(gateway, **kw) -> tuple[bytes, int, str]:
@@ -133,3 +133,13 @@ def test_a_full_queue_raises_the_sdks_server_error():
             assert "queue is full" in err.value.body["message"]
     finally:
         g.stop()
+
+
+def test_a_wrong_key_raises_the_sdks_authentication_error(gateway):
+    with pytest.raises(openai.AuthenticationError) as err:
+        client(wrong_key(gateway), max_retries=0).audio.speech.create(
+            model="tts-1", voice="alloy", input="Hi", response_format="pcm"
+        )
+    assert err.value.status_code == 401
+    assert err.value.body["code"] == "invalid_api_key"
+    assert "invalid API key" in err.value.body["message"]
