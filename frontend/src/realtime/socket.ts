@@ -52,9 +52,14 @@ export class RealtimeSocket {
   }
 
   private connect(): Promise<WebSocket> {
-    if (this.ready && this.ws && this.ws.readyState <= WebSocket.OPEN) return this.ready;
+    // While the socket is being opened (its token fetched) `ws` is still null: every
+    // sender waits for the same opening, so all contexts share one socket.
+    if (this.ready && (this.ws === null || this.ws.readyState <= WebSocket.OPEN)) return this.ready;
     const ready = this.open();
     this.ready = ready;
+    ready.catch(() => {
+      if (this.ready === ready) this.ready = null;
+    });
     return ready;
   }
 
