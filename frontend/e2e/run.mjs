@@ -494,6 +494,51 @@ test('a low rate limit shows up as HTTP 429 in the failure histogram and in word
   }
 });
 
+test('with keys on, the page works through its own token, and a wrong key is a 401 in words', async () => {
+  const { createHash } = await import('node:crypto');
+  const { writeFileSync } = await import('node:fs');
+  const dir = mkdtempSync(join(tmpdir(), 'tts-e2e-keys-'));
+  const keysFile = join(dir, 'keys');
+  const demoKey = 'tgk_e2e-demo-key';
+  writeFileSync(keysFile, `demo ${createHash('sha256').update(demoKey).digest('hex')} streams=4\n`);
+  const keyed = await startGateway({
+    bin: BIN,
+    uiDir: DIST,
+    repo: REPO,
+    name: 'keyed gateway',
+    env: {
+      RATE_LIMIT_MAX_REQUESTS_PER_WINDOW: '100000',
+      API_KEYS_FILE: keysFile,
+      AUTH_TOKEN_SECRET: 'e2e-secret-e2e-secret-e2e-secret-e2e',
+      UI_KEY: 'demo',
+      PIPER_ENABLED: '0',
+    },
+  });
+  try {
+    // Nothing works without a credential, and another site's page gets no token.
+    assert((await fetch(`${keyed.base}/v1/voices`)).status === 401, 'voices answer 401 without a key');
+    const foreign = await fetch(`${keyed.base}/v1/auth/ui-token`, { method: 'POST', headers: { Origin: 'http://evil.example' } });
+    assert(foreign.status === 403, `a foreign origin got ${foreign.status}`);
+    // The page loads its voices and streams a session through its own token.
+    const page = await openPage(context, keyed.base, pageErrors);
+    await choose(page, { provider: 'mock_tone', voice: 'en-US-mock-1', format: 'pcm16', text: 'Keys on' });
+    await startAndFinish(page);
+    await assertNoErrorShown(page);
+    // A wrong key pasted by a developer: the 401 is said in words.
+    await page.fill('#api-key', 'tgk_wrong');
+    await page.getByRole('button', { name: 'Use key' }).click();
+    await page.waitForSelector('[data-testid="voices-error"]', { timeout: 15_000 });
+    const said = (await page.textContent('[data-testid="voices-error"]')) ?? '';
+    assert(said.includes('API key refused (HTTP 401)') && said.includes('invalid API key'), `the page says: ${said}`);
+    await screenshot(page, 'api-key-refused.png');
+    await page.getByRole('button', { name: 'Forget key' }).click();
+    await page.close();
+  } finally {
+    await keyed.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('the layout fits a 380 px wide screen', async () => {
   const page = await openPage(context, main.base, pageErrors, { width: 380, height: 800 });
   await choose(page, { provider: 'mock_tone', voice: 'en-US-mock-1', format: 'pcm16', text: 'Narrow' });

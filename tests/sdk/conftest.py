@@ -5,9 +5,12 @@ gateway runs with mock_tone (exact, predictable audio), and Piper and espeak whe
 scripts/setup.sh installed them.
 """
 
+import hashlib
 import json
 import os
+import secrets
 import subprocess
+import tempfile
 import threading
 from pathlib import Path
 
@@ -23,8 +26,21 @@ def _binary() -> str:
     return path
 
 
+def keys_file(name: str) -> tuple[str, str]:
+    """A new API key and an API_KEYS_FILE (path) that grants it under `name`."""
+    key = "tgk_" + secrets.token_urlsafe(32)
+    fd, path = tempfile.mkstemp(prefix="tts-keys-")
+    with os.fdopen(fd, "w") as f:
+        f.write(f"# the SDK tests' key\n{name} {hashlib.sha256(key.encode()).hexdigest()}\n")
+    return key, path
+
+
 class Gateway:
-    def __init__(self, extra_env=None):
+    def __init__(self, extra_env=None, api_key=None):
+        # The key clients send: the gateway's own when it has keys on; any text otherwise
+        # (SDKs insist on one).
+        self.api_key = api_key or "unused"
+        self.auth = {"Authorization": f"Bearer {self.api_key}"}
         env = dict(os.environ)
         env.update(
             {
@@ -76,9 +92,27 @@ class Gateway:
 def gateway():
     # Every suite shares this gateway from one address: the default limit of 50 streams a
     # minute would refuse the later suites. The limit itself is tested on its own gateway.
-    g = Gateway({"RATE_LIMIT_MAX_REQUESTS_PER_WINDOW": "100000", "WYOMING_PORT": "0"})
+    # Keys are on, so every SDK test also proves that its SDK's own key header is read;
+    # Wyoming has no credentials and is served anonymously (docs/AUTH.md).
+    key, path = keys_file("sdk")
+    g = Gateway(
+        {
+            "RATE_LIMIT_MAX_REQUESTS_PER_WINDOW": "100000",
+            "WYOMING_PORT": "0",
+            "API_KEYS_FILE": path,
+            "WYOMING_ALLOW_ANONYMOUS": "true",
+        },
+        api_key=key,
+    )
     yield g
     g.stop()
+
+
+def wrong_key(gateway):
+    """The same gateway, with a key it does not know."""
+    import types
+
+    return types.SimpleNamespace(base=gateway.base, ws_base=gateway.ws_base, api_key="tgk_wrong", auth={})
 
 
 def ffprobe(data: bytes, *input_args: str) -> dict:
@@ -143,7 +177,7 @@ def hear(gateway, whisper, text: str) -> str:
     import numpy as np
     import openai
 
-    pcm = openai.OpenAI(base_url=gateway.base + "/v1", api_key="unused").audio.speech.create(
+    pcm = openai.OpenAI(base_url=gateway.base + "/v1", api_key=gateway.api_key).audio.speech.create(
         model="piper", voice="alloy", input=text, response_format="pcm",
         extra_body={"sample_rate": 16000},
     ).content

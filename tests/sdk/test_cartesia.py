@@ -9,7 +9,7 @@ import cartesia
 import httpx
 import pytest
 
-from conftest import decode, ffprobe
+from conftest import decode, ffprobe, wrong_key
 
 TEXT = "Hello there, gateway."  # mock_tone: 100 ms a character
 VOICE = {"mode": "id", "id": "en-US-mock-1"}
@@ -18,7 +18,7 @@ PCM16 = {"container": "raw", "encoding": "pcm_s16le", "sample_rate": 16000}
 
 def client(gateway):
     return cartesia.Cartesia(
-        api_key="unused", base_url=gateway.base + "/cartesia", websocket_base_url=gateway.ws_base + "/cartesia"
+        api_key=gateway.api_key, base_url=gateway.base + "/cartesia", websocket_base_url=gateway.ws_base + "/cartesia"
     )
 
 
@@ -165,5 +165,12 @@ def test_a_bad_input_gets_an_error_event_and_the_socket_goes_on(gateway):
 
 def test_the_door_is_counted_under_its_api_label(gateway):
     generate(gateway, transcript="Hi.", voice=VOICE, output_format=PCM16)
-    metrics = httpx.get(gateway.base + "/metrics").text
+    metrics = httpx.get(gateway.base + "/metrics", headers=gateway.auth).text
     assert 'tts_api_streams_total{api="cartesia",outcome="completed"}' in metrics
+
+
+def test_a_wrong_key_raises_the_sdks_authentication_error(gateway):
+    with pytest.raises(cartesia.AuthenticationError) as err:
+        generate(wrong_key(gateway), transcript="Hi.", voice=VOICE, output_format=PCM16)
+    assert err.value.status_code == 401
+    assert err.value.body["error_code"] == "unauthorized"

@@ -10,7 +10,7 @@ from deepgram import DeepgramClient, DeepgramClientEnvironment
 from deepgram.core.api_error import ApiError
 from deepgram.speak.v1 import SpeakV1Text
 
-from conftest import decode, ffprobe
+from conftest import decode, ffprobe, wrong_key
 
 TEXT = "Hello there, gateway."  # mock_tone: 100 ms a character
 VOICE = "en-US-mock-1"
@@ -20,7 +20,7 @@ def client(gateway):
     env = DeepgramClientEnvironment(
         base=gateway.base, production=gateway.ws_base, agent=gateway.ws_base, agent_rest=gateway.base
     )
-    return DeepgramClient(api_key="unused", environment=env)
+    return DeepgramClient(api_key=gateway.api_key, environment=env)
 
 
 def seconds(pcm: bytes, rate: int) -> float:
@@ -136,5 +136,12 @@ def test_socket_refuses_a_bad_query_before_the_upgrade(gateway):
 
 def test_the_door_is_counted_under_its_api_label(gateway):
     b"".join(client(gateway).speak.v1.audio.generate(text="Hi.", model=VOICE))
-    metrics = httpx.get(gateway.base + "/metrics").text
+    metrics = httpx.get(gateway.base + "/metrics", headers=gateway.auth).text
     assert 'tts_api_streams_total{api="deepgram",outcome="completed"}' in metrics
+
+
+def test_a_wrong_key_in_authorization_token_is_a_401_in_deepgram_shape(gateway):
+    with pytest.raises(ApiError) as err:
+        b"".join(client(wrong_key(gateway)).speak.v1.audio.generate(text="Hi.", model=VOICE))
+    assert err.value.status_code == 401
+    assert err.value.body["err_code"] == "INVALID_AUTH"

@@ -14,14 +14,14 @@ from elevenlabs import VoiceSettings
 from elevenlabs.client import ElevenLabs
 from elevenlabs.core.api_error import ApiError
 
-from conftest import decode, ffprobe
+from conftest import decode, ffprobe, wrong_key
 
 TEXT = "Hello there, gateway."  # mock_tone: 100 ms a character
 VOICE = "en-US-mock-1"
 
 
 def client(gateway):
-    return ElevenLabs(api_key="unused", base_url=gateway.base + "/elevenlabs")
+    return ElevenLabs(api_key=gateway.api_key, base_url=gateway.base + "/elevenlabs")
 
 
 def seconds(pcm: bytes, rate: int) -> float:
@@ -32,7 +32,7 @@ def test_voices_are_the_gateways_in_elevenlabs_shape(gateway):
     voices = {v.voice_id: v for v in client(gateway).voices.get_all().voices}
     assert voices[VOICE].labels["language"] == "en-US"
     # The gateway's own /v1/voices is untouched.
-    assert "voices" in httpx.get(gateway.base + "/v1/voices").json()
+    assert "voices" in httpx.get(gateway.base + "/v1/voices", headers=gateway.auth).json()
 
 
 @pytest.mark.parametrize(
@@ -113,5 +113,12 @@ def test_an_unknown_output_format_is_refused(gateway):
 
 def test_the_door_is_counted_under_its_api_label(gateway):
     b"".join(client(gateway).text_to_speech.convert(VOICE, text="Hi.", output_format="pcm_16000"))
-    metrics = httpx.get(gateway.base + "/metrics").text
+    metrics = httpx.get(gateway.base + "/metrics", headers=gateway.auth).text
     assert 'tts_api_streams_total{api="elevenlabs",outcome="completed"}' in metrics
+
+
+def test_a_wrong_key_in_xi_api_key_is_a_401_in_elevenlabs_shape(gateway):
+    with pytest.raises(ApiError) as err:
+        b"".join(client(wrong_key(gateway)).text_to_speech.convert(VOICE, text="Hi.", output_format="pcm_16000"))
+    assert err.value.status_code == 401
+    assert err.value.body["detail"]["status"] == "invalid_api_key"

@@ -7,13 +7,13 @@ import urllib.request
 import openai
 import pytest
 
-from conftest import Gateway, decode, ffprobe
+from conftest import Gateway, decode, ffprobe, wrong_key
 
 TEXT = "Hello there, gateway."  # mock_tone: 100 ms a character
 
 
 def client(gateway, **kw):
-    return openai.OpenAI(base_url=gateway.base + "/v1", api_key="unused", **kw)
+    return openai.OpenAI(base_url=gateway.base + "/v1", api_key=gateway.api_key, **kw)
 
 
 def stream(gateway, **kw) -> tuple[bytes, int, str]:
@@ -144,6 +144,16 @@ def test_a_repeated_sentence_comes_back_byte_identical_from_the_phrase_cache(gat
     second, _, _ = stream(gateway, **kw)
     assert len(first) > 24000
     assert second == first
-    metrics = urllib.request.urlopen(gateway.base + "/metrics").read().decode()
+    metrics = urllib.request.urlopen(urllib.request.Request(gateway.base + "/metrics", headers=gateway.auth)).read().decode()
     hits = [l for l in metrics.splitlines() if l.startswith("tts_cache_hits_total{") and 'provider="piper"' in l]
     assert hits and float(hits[0].rsplit(" ", 1)[1]) >= 1, metrics
+
+
+def test_a_wrong_key_raises_the_sdks_authentication_error(gateway):
+    with pytest.raises(openai.AuthenticationError) as err:
+        client(wrong_key(gateway), max_retries=0).audio.speech.create(
+            model="tts-1", voice="alloy", input="Hi", response_format="pcm"
+        )
+    assert err.value.status_code == 401
+    assert err.value.body["code"] == "invalid_api_key"
+    assert "invalid API key" in err.value.body["message"]

@@ -40,6 +40,7 @@ pub async fn run(args: &Args) -> Result<Verdict, String> {
         // 16 KiB still takes several ~4.3 kB frames per read.
         read_buffer: if hold { 8 * 1024 } else { 16 * 1024 },
         http_pool: args.concurrency as usize,
+        api_key: args.api_key.clone(),
     })?);
     preflight(&target, args).await?;
     let server = args.pid.map(Proc::Pid);

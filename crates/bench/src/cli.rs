@@ -109,6 +109,10 @@ pub struct Args {
     /// before the cache; with it, all but the first session are cache hits.
     #[arg(long)]
     pub cache: bool,
+    /// An API key for a gateway with API_KEYS_FILE, sent as `Authorization: Bearer` on
+    /// every request and WebSocket handshake.
+    #[arg(long, env = "TTS_BENCH_API_KEY")]
+    pub api_key: Option<String>,
 
     /// A session that has not ended after this long fails as "timeout".
     #[arg(long, default_value_t = 30.0)]

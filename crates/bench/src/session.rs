@@ -18,6 +18,7 @@ use std::net::SocketAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use tokio::net::{TcpSocket, TcpStream};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::error::{Error as WsError, ProtocolError};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
@@ -180,6 +181,8 @@ pub struct TargetOptions {
     pub read_buffer: usize,
     /// HTTP connections kept alive for session creation.
     pub http_pool: usize,
+    /// An API key sent as `Authorization: Bearer` on every request and handshake.
+    pub api_key: Option<String>,
 }
 
 /// A gateway to run sessions against: one HTTP client with keep-alive for every POST,
@@ -194,6 +197,8 @@ pub struct Target {
     ws_config: WebSocketConfig,
     recv_buffer: Option<u32>,
     resolved: Mutex<HashMap<String, SocketAddr>>,
+    /// `Bearer <key>`, when the gateway wants one.
+    authorization: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -209,7 +214,15 @@ impl Target {
                 "--url must be http://host:port (TLS is not supported), got {base:?}"
             ));
         }
+        let authorization = opts.api_key.as_ref().map(|k| format!("Bearer {k}"));
+        let mut headers = reqwest::header::HeaderMap::new();
+        if let Some(value) = &authorization {
+            let value = reqwest::header::HeaderValue::from_str(value)
+                .map_err(|_| "--api-key: not a valid header value".to_string())?;
+            headers.insert(reqwest::header::AUTHORIZATION, value);
+        }
         let http = reqwest::Client::builder()
+            .default_headers(headers)
             .no_proxy()
             .tcp_nodelay(true)
             .pool_max_idle_per_host(opts.http_pool)
@@ -224,6 +237,7 @@ impl Target {
             ws_config: WebSocketConfig::default().read_buffer_size(opts.read_buffer),
             recv_buffer: opts.recv_buffer,
             resolved: Mutex::new(HashMap::new()),
+            authorization,
         })
     }
 
@@ -237,8 +251,15 @@ impl Target {
         rep.http = Some(t0.elapsed());
         let addr = self.resolve(&ws_url).await?;
         let tcp = self.connect(addr).await.map_err(transport)?;
+        let mut request = ws_url
+            .as_str()
+            .into_client_request()
+            .map_err(|e| (Failure::Transport, format!("WebSocket URL: {e}")))?;
+        if let Some(value) = self.authorization.as_deref().and_then(|v| v.parse().ok()) {
+            request.headers_mut().insert("authorization", value);
+        }
         let (ws, _) =
-            tokio_tungstenite::client_async_with_config(ws_url.as_str(), tcp, Some(self.ws_config))
+            tokio_tungstenite::client_async_with_config(request, tcp, Some(self.ws_config))
                 .await
                 .map_err(|e| (Failure::Transport, format!("WebSocket handshake: {e}")))?;
         rep.handshake = Some(t0.elapsed());

@@ -114,6 +114,7 @@ fn target(url: String) -> Arc<Target> {
             recv_buffer: None,
             read_buffer: 16 * 1024,
             http_pool: 4,
+            api_key: None,
         })
         .unwrap(),
     )

@@ -34,6 +34,8 @@ pub struct Application {
     listener: TcpListener,
     /// The Wyoming protocol's listener, when `WYOMING_PORT` is set.
     wyoming: Option<TcpListener>,
+    /// `/metrics` alone, when `METRICS_ADDR` moves it off the public port.
+    metrics: Option<TcpListener>,
     router: axum::Router,
     state: Arc<AppState>,
 }
@@ -49,6 +51,14 @@ impl Application {
         let local_addr = listener.local_addr()?;
         let wyoming = match settings.wyoming_port {
             Some(port) => Some(bind(&settings, port).await?),
+            None => None,
+        };
+        let metrics_listener = match &settings.auth.metrics_addr {
+            Some(addr) => Some(
+                TcpListener::bind(addr.as_str())
+                    .await
+                    .map_err(|e| std::io::Error::other(format!("METRICS_ADDR {addr:?}: {e}")))?,
+            ),
             None => None,
         };
         let providers = match parts.providers {
@@ -70,6 +80,9 @@ impl Application {
             Some(b) => (Some(b.store), Some(b.rate_counter)),
             None => (None, None),
         };
+        // The keys' counts go where the address counts go: to Redis when it is configured
+        // (or a counter the caller brings), so they are global.
+        let redis_auth_counter = parts.rate_counter.clone().or(redis_counter.clone());
         let store = parts.store.or(redis_store).unwrap_or_else(|| {
             Arc::new(MemoryStore::new(
                 settings.session_ttl,
@@ -104,7 +117,9 @@ impl Application {
                 std::io::Error::other(format!("LEXICON_FILE {}: {e}", path.display()))
             })?),
         };
+        let auth = build_auth(&settings, redis_auth_counter)?;
         let state = Arc::new(AppState {
+            auth,
             lexicon,
             cache,
             limiter: RateLimiter::new(
@@ -129,6 +144,7 @@ impl Application {
         Ok(Self {
             listener,
             wyoming,
+            metrics: metrics_listener,
             router,
             state,
         })
@@ -142,6 +158,11 @@ impl Application {
     pub fn wyoming_port(&self) -> Option<u16> {
         let addr = self.wyoming.as_ref()?.local_addr().ok()?;
         Some(addr.port())
+    }
+
+    /// The address of the `/metrics` listener, when `METRICS_ADDR` is set.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref()?.local_addr().ok()
     }
 
     pub fn state(&self) -> Arc<AppState> {
@@ -166,6 +187,18 @@ impl Application {
                 stop.clone(),
             ))
         });
+        let metrics = self.metrics.map(|listener| {
+            let router = routes::metrics_only(Arc::clone(&state));
+            let stop = stop.clone();
+            tokio::spawn(async move {
+                let served = axum::serve(listener, router)
+                    .with_graceful_shutdown(stop.cancelled_owned())
+                    .await;
+                if let Err(e) = served {
+                    tracing::error!(error = %e, "metrics listener failed");
+                }
+            })
+        });
         let stopping = stop.clone();
         let service = self
             .router
@@ -186,6 +219,9 @@ impl Application {
         stop.cancel();
         if let Some(w) = wyoming {
             let _ = w.await;
+        }
+        if let Some(m) = metrics {
+            let _ = m.await;
         }
         served?;
         sweeper.abort();
@@ -209,6 +245,47 @@ impl Application {
         }
         Ok(())
     }
+}
+
+/// The keys, when `API_KEYS_FILE` is set; a malformed file stops the start with the
+/// line it found wrong.
+fn build_auth(
+    settings: &Settings,
+    shared: Option<Arc<dyn RateCounter>>,
+) -> std::io::Result<Option<crate::auth::Auth>> {
+    let Some(path) = &settings.auth.keys_file else {
+        return Ok(None);
+    };
+    let keys = crate::auth::KeysFile::open(path)
+        .map_err(|e| std::io::Error::other(format!("API_KEYS_FILE {e}")))?
+        .with_check_interval(settings.auth.keys_check_interval);
+    if let Some(name) = &settings.auth.ui_key {
+        if keys.current().named(name).is_none() {
+            return Err(std::io::Error::other(format!(
+                "UI_KEY {name:?} is not a key name in {}",
+                path.display()
+            )));
+        }
+    }
+    if settings.wyoming_port.is_some() && !settings.auth.wyoming_allow_anonymous {
+        return Err(std::io::Error::other(
+            "WYOMING_PORT with API_KEYS_FILE: the Wyoming protocol carries no credentials, so \
+             its port would be open to anyone who reaches it; keep it on a private address \
+             and set WYOMING_ALLOW_ANONYMOUS=true to serve it anyway",
+        ));
+    }
+    let counter = |max| -> Arc<dyn RateCounter> {
+        match &shared {
+            Some(c) => Arc::clone(c),
+            None => Arc::new(MemoryRateCounter::new(max)),
+        }
+    };
+    let tracked = settings.rate_limit_max_clients;
+    Ok(Some(crate::auth::Auth::new(
+        keys,
+        settings.auth.token_signer.clone(),
+        (counter(tracked), counter(tracked)),
+    )))
 }
 
 /// Binds the listener. Its send-buffer size is inherited by every accepted connection

@@ -101,6 +101,32 @@ pub struct Settings {
     pub providers: ProvidersConfig,
     /// The phrase cache (`CACHE_*`).
     pub cache: crate::cache::CacheSettings,
+    /// API keys, tokens and the metrics address (`API_KEYS_FILE`, `AUTH_TOKEN_SECRET`, …).
+    pub auth: AuthSettings,
+}
+
+/// Who may use the gateway (docs/AUTH.md).
+#[derive(Clone, Debug, Default)]
+pub struct AuthSettings {
+    /// `API_KEYS_FILE` (unset: keys off, anyone who reaches the port may use it): one key a
+    /// line, `name sha256-hex [sessions=N] [streams=N] [chars=N]`; re-read on change.
+    pub keys_file: Option<PathBuf>,
+    /// `API_KEYS_CHECK_INTERVAL_MS` (1000): how often the keys file is looked at for a
+    /// change (0: on every request).
+    pub keys_check_interval: Duration,
+    /// `AUTH_TOKEN_SECRET` (unset: no tokens): at least 32 bytes; signs the short-lived
+    /// tokens of `POST /v1/auth/tokens`, so every gateway with it accepts them.
+    pub token_signer: Option<crate::auth::Signer>,
+    /// `UI_KEY` (unset: off): the name of a key in the file whose tokens the web UI may
+    /// get from `POST /v1/auth/ui-token`, from pages of this gateway's own origin (or
+    /// one in `CORS_ORIGINS`) only.
+    pub ui_key: Option<String>,
+    /// `METRICS_ADDR` (unset: `/metrics` on the public port, behind a key when keys are
+    /// on): `host:port` of a separate listener for `/metrics` alone, without a key.
+    pub metrics_addr: Option<String>,
+    /// `WYOMING_ALLOW_ANONYMOUS` (false): Wyoming has no credentials, so with keys on its
+    /// port starts only when this says so.
+    pub wyoming_allow_anonymous: bool,
 }
 
 /// Limits of one realtime connection; each is answered with an error frame naming it.
@@ -208,6 +234,7 @@ impl Settings {
             openai_default_voice: get("OPENAI_DEFAULT_VOICE").filter(|v| !v.is_empty()),
             providers: ProvidersConfig::from_env(get)?,
             cache: crate::cache::CacheSettings::from_lookup(get)?,
+            auth: auth_settings(get)?,
         })
     }
 
@@ -328,6 +355,37 @@ fn trusted_proxies(get: &dyn Fn(&str) -> Option<String>) -> Result<Vec<IpNet>, C
         .collect()
 }
 
+fn auth_settings(get: &dyn Fn(&str) -> Option<String>) -> Result<AuthSettings, ConfigError> {
+    let set = |var: &str| get(var).filter(|v| !v.trim().is_empty());
+    let keys_file = set("API_KEYS_FILE").map(PathBuf::from);
+    let token_signer = match set("AUTH_TOKEN_SECRET") {
+        None => None,
+        Some(secret) => Some(
+            crate::auth::Signer::new(secret.as_bytes()).map_err(|m| err("AUTH_TOKEN_SECRET", m))?,
+        ),
+    };
+    let ui_key = set("UI_KEY").map(|k| k.trim().to_string());
+    if ui_key.is_some() && (keys_file.is_none() || token_signer.is_none()) {
+        return Err(err(
+            "UI_KEY",
+            "needs API_KEYS_FILE and AUTH_TOKEN_SECRET (the UI gets tokens of that key)".into(),
+        ));
+    }
+    Ok(AuthSettings {
+        keys_file,
+        keys_check_interval: Duration::from_millis(num(
+            get,
+            "API_KEYS_CHECK_INTERVAL_MS",
+            1000,
+            0,
+        )?),
+        token_signer,
+        ui_key,
+        metrics_addr: set("METRICS_ADDR").map(|a| a.trim().to_string()),
+        wyoming_allow_anonymous: parse_bool(get, "WYOMING_ALLOW_ANONYMOUS", false)?,
+    })
+}
+
 /// `REDIS_URL`, checked for a scheme this build can connect with (no connection is made).
 fn redis_url(get: &dyn Fn(&str) -> Option<String>) -> Result<Option<String>, ConfigError> {
     let Some(url) = get("REDIS_URL").filter(|u| !u.trim().is_empty()) else {
@@ -422,6 +480,24 @@ mod tests {
         let e = with(&[("MP3_QUALITY", "best")]).unwrap_err();
         assert_eq!(e.var, "MP3_QUALITY");
         assert!(e.message.contains("standard or fast"), "{e}");
+    }
+
+    #[test]
+    fn keys_are_off_unless_a_file_is_given_and_secrets_must_be_long() {
+        let s = with(&[]).unwrap();
+        assert!(s.auth.keys_file.is_none() && s.auth.token_signer.is_none());
+        let e = with(&[("AUTH_TOKEN_SECRET", "short")]).unwrap_err();
+        assert_eq!(e.var, "AUTH_TOKEN_SECRET");
+        assert!(e.message.contains("32 bytes"), "{e}");
+        let e = with(&[("UI_KEY", "demo"), ("API_KEYS_FILE", "/k")]).unwrap_err();
+        assert_eq!(e.var, "UI_KEY");
+        let secret = "x".repeat(32);
+        let s = with(&[("API_KEYS_FILE", "/k"), ("AUTH_TOKEN_SECRET", &secret)]).unwrap();
+        assert!(s.auth.token_signer.is_some());
+        assert!(
+            !format!("{s:?}").contains(&secret),
+            "the secret is never printed"
+        );
     }
 
     #[test]

@@ -48,6 +48,12 @@ pub enum ApiError {
     Gone(String),
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// 401: no API key, or a bad one (keys on).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// 403: a token used on a door it does not open.
+    #[error("{0}")]
+    Forbidden(String),
     #[error("{detail}")]
     RateLimited {
         detail: String,
@@ -96,6 +102,8 @@ impl ApiError {
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Gone(_) => StatusCode::GONE,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Provider(_) => StatusCode::BAD_GATEWAY,
@@ -143,6 +151,8 @@ impl From<crate::guard::Refusal> for ApiError {
                 detail,
                 retry_after_secs,
             },
+            crate::guard::Refusal::Unauthorized(m) => ApiError::Unauthorized(m),
+            crate::guard::Refusal::Forbidden(m) => ApiError::Forbidden(m),
             other => ApiError::Unavailable(other.to_string()),
         }
     }

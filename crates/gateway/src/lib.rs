@@ -7,6 +7,7 @@
 
 pub mod admission;
 pub mod app;
+pub mod auth;
 pub mod breaker;
 pub mod cache;
 pub mod client_ip;

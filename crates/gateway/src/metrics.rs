@@ -71,6 +71,13 @@ pub struct ApiOutcomeLabels {
     pub outcome: &'static str,
 }
 
+/// Why a credential was refused (`missing`, `invalid_key`, `invalid_token`, `expired`,
+/// `revoked`, `wrong_door`).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct AuthLabels {
+    pub reason: &'static str,
+}
+
 type FloatGauge = Gauge<f64, AtomicU64>;
 
 /// All series. Gauges that mirror live state (queue depth, rate-limit usage) are set from
@@ -107,6 +114,7 @@ pub struct Metrics {
     pub contexts_open: Family<ApiLabels, Gauge>,
     pub cancels: Family<ApiLabels, Counter>,
     pub cancel_latency: Family<ApiLabels, Histogram>,
+    pub auth_refusals: Family<AuthLabels, Counter>,
 }
 
 fn latency_buckets() -> Histogram {
@@ -137,6 +145,7 @@ impl Metrics {
             provider_failures: Family::default(),
             dropped_frames: Family::default(),
             rate_limit_hits: Family::default(),
+            auth_refusals: Family::default(),
             rate_limit_usage: Family::default(),
             rate_limit_remaining: Family::default(),
             queue_depth: Gauge::default(),
@@ -192,6 +201,11 @@ impl Metrics {
             "tts_backend_dropped_frames",
             "Audio frames produced but never delivered, by reason",
             m.dropped_frames.clone(),
+        );
+        registry.register(
+            "tts_auth_refusals",
+            "Requests refused for their credential (API keys on), by reason",
+            m.auth_refusals.clone(),
         );
         registry.register(
             "tts_rate_limit_hits",

@@ -17,9 +17,16 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// gateway sharing them.
 #[async_trait]
 pub trait RateCounter: Send + Sync {
-    /// Adds one to `key`'s count in window number `window` and returns the new count.
-    /// `ttl` is how long the count must be kept (the window's length).
-    async fn increment(&self, key: &str, window: u64, ttl: Duration) -> Result<u64, String>;
+    /// Adds `by` (one for a request; a negative `by` gives back what was taken) to
+    /// `key`'s count in window number `window` and returns the new count. `ttl` is how
+    /// long the count must be kept (the window's length).
+    async fn increment(
+        &self,
+        key: &str,
+        window: u64,
+        ttl: Duration,
+        by: i64,
+    ) -> Result<i64, String>;
 }
 
 /// The outcome of one check.
@@ -58,8 +65,9 @@ impl RateLimiter {
         let (window, remaining) = self.window_now();
         let count = self
             .counter
-            .increment(&bucket_key(client), window, self.window)
-            .await?;
+            .increment(&bucket_key(client), window, self.window, 1)
+            .await?
+            .max(0) as u64;
         {
             let mut b = self.busiest.lock();
             if b.0 != window {
@@ -103,15 +111,49 @@ impl RateLimiter {
     }
 
     fn window_now(&self) -> (u64, Duration) {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default();
-        let len = self.window.as_millis().max(1);
-        let ms = now.as_millis();
-        let window = (ms / len) as u64;
-        let remaining = Duration::from_millis((len - ms % len) as u64);
-        (window, remaining)
+        window_of(self.window)
     }
+}
+
+/// Adds `amount` to `bucket` in `counter`'s current window of length `period` (clock
+/// aligned, like the address limit, so every gateway sharing a Redis agrees) and says
+/// whether the total stays within `limit`. A refused amount is given back, so it does
+/// not count against later requests. Each counter must be used with one `period` only:
+/// the memory counter keeps one window at a time.
+pub async fn spend(
+    counter: &dyn RateCounter,
+    bucket: &str,
+    amount: u64,
+    limit: u64,
+    period: Duration,
+) -> Result<Decision, String> {
+    let (window, remaining) = window_of(period);
+    let by = i64::try_from(amount).unwrap_or(i64::MAX);
+    let count = counter.increment(bucket, window, period, by).await?;
+    let count = count.max(0) as u64;
+    let allowed = count <= limit;
+    if !allowed {
+        counter.increment(bucket, window, period, -by).await?;
+    }
+    Ok(Decision {
+        allowed,
+        count,
+        limit,
+        retry_after: remaining,
+    })
+}
+
+/// The number of the clock-aligned window of length `period` we are in, and the time
+/// left in it.
+fn window_of(period: Duration) -> (u64, Duration) {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    let len = period.as_millis().max(1);
+    let ms = now.as_millis();
+    let window = (ms / len) as u64;
+    let remaining = Duration::from_millis((len - ms % len) as u64);
+    (window, remaining)
 }
 
 /// The bucket of a client: an IPv4 address, or an IPv6 /64 (one subscriber's prefix,
@@ -134,7 +176,7 @@ pub fn bucket_key(ip: IpAddr) -> String {
 /// of addresses cannot grow memory, and is itself rate limited).
 pub struct MemoryRateCounter {
     max_keys: usize,
-    state: Mutex<(u64, HashMap<String, u64>)>,
+    state: Mutex<(u64, HashMap<String, i64>)>,
 }
 
 const OVERFLOW_KEY: &str = "(overflow)";
@@ -155,7 +197,13 @@ impl MemoryRateCounter {
 
 #[async_trait]
 impl RateCounter for MemoryRateCounter {
-    async fn increment(&self, key: &str, window: u64, _ttl: Duration) -> Result<u64, String> {
+    async fn increment(
+        &self,
+        key: &str,
+        window: u64,
+        _ttl: Duration,
+        by: i64,
+    ) -> Result<i64, String> {
         let mut state = self.state.lock();
         if state.0 != window {
             state.0 = window;
@@ -165,7 +213,7 @@ impl RateCounter for MemoryRateCounter {
         let full = state.1.len() >= self.max_keys && !state.1.contains_key(key);
         let key = if full { OVERFLOW_KEY } else { key };
         let count = state.1.entry(key.to_string()).or_insert(0);
-        *count += 1;
+        *count = count.saturating_add(by);
         Ok(*count)
     }
 }

@@ -37,6 +37,8 @@ pub struct AppState {
     pub lexicon: Option<tts_normalize::LexiconFile>,
     /// The phrase cache: sentences' audio, served again without synthesis.
     pub cache: crate::pipeline::Cache,
+    /// API keys and tokens (`API_KEYS_FILE`); `None`: keys off, anyone may ask.
+    pub auth: Option<crate::auth::Auth>,
 }
 
 impl AppState {

@@ -23,6 +23,18 @@ describe('describeFailure', () => {
   it('names the field of a validation error', () => {
     expect(describeFailure({ kind: 'http', status: 422, detail: 'text: field required', retryAfterSeconds: null })).toContain('text: field required');
   });
+  it('says a refused key and a key limit in words', () => {
+    expect(
+      describeFailure({ kind: 'http', status: 401, detail: 'invalid API key (unknown or revoked)', retryAfterSeconds: null }),
+    ).toBe('API key refused (HTTP 401): paste a valid key in the API key field (invalid API key (unknown or revoked)).');
+    const detail = 'key "demo" limit reached: streams=1 running at once; retry when one ends';
+    expect(describeFailure({ kind: 'http', status: 429, detail, retryAfterSeconds: 1 })).toBe(
+      'Key limit reached (HTTP 429): key "demo" limit reached: streams=1 running at once; retry in 1 s.',
+    );
+    expect(describeFailure({ kind: 'ws-transport', closeCode: 1008, reason: '401: missing API key' })).toBe(
+      'Refused by the gateway (WS close 1008): 401: missing API key.',
+    );
+  });
   it('says a lost connection with its close code', () => {
     expect(describeFailure({ kind: 'ws-transport', closeCode: 1006, reason: '' })).toContain('close code 1006');
   });

@@ -67,6 +67,14 @@ export function describeFailure(f: Failure): string {
   switch (f.kind) {
     case 'http': {
       const tag = `HTTP ${f.status}`;
+      if (f.status === 401) {
+        return withDetail(`API key refused (${tag}): paste a valid key in the API key field`, f.detail) + '.';
+      }
+      if (f.status === 403) return withDetail(`Not allowed (${tag})`, f.detail) + '.';
+      if (f.status === 429 && f.detail.includes('limit reached')) {
+        const retry = f.retryAfterSeconds != null ? `; retry in ${f.retryAfterSeconds} s` : '';
+        return `Key limit reached (${tag}): ${f.detail.replace(/; retry.*$/, '')}${retry}.`;
+      }
       if (f.status === 429) {
         const retry = f.retryAfterSeconds != null ? `; retry in ${f.retryAfterSeconds} s` : '; retry later';
         return `Rate limited (${tag}): too many sessions from your address${retry}.`;
@@ -89,6 +97,7 @@ export function describeFailure(f: Failure): string {
       return withDetail(`Synthesis failed (${tag})`, f.message) + '.';
     }
     case 'ws-transport': {
+      if (f.closeCode === 1008) return `Refused by the gateway (WS close 1008): ${f.reason || 'policy'}.`;
       const reason = f.reason ? `, ${f.reason}` : '';
       return `Connection lost (WS transport error, close code ${f.closeCode}${reason}) before the end of the stream.`;
     }

@@ -1,6 +1,7 @@
 // The gateway's HTTP endpoints. Every call resolves to a value or a `Failure`; nothing
 // here throws for an HTTP status, so callers can count causes without try/catch.
 
+import { authHeaders } from './auth';
 import { apiUrl } from './config';
 import { detailText, parseRetryAfter, type Failure } from './errors';
 import type { CreatedSession, Normalized, SessionRequest, Voice } from './types';
@@ -30,7 +31,8 @@ async function failureFrom(res: Response): Promise<Failure> {
 async function request(path: string, init: RequestInit = {}): Promise<Result<Response>> {
   let res: Response;
   try {
-    res = await fetch(apiUrl(path), init);
+    const headers = { ...(await authHeaders()), ...((init.headers as Record<string, string> | undefined) ?? {}) };
+    res = await fetch(apiUrl(path), { ...init, headers });
   } catch (err) {
     if (init.signal?.aborted) return { ok: false, failure: { kind: 'client', message: 'Stopped.' } };
     return { ok: false, failure: { kind: 'network', message: err instanceof Error ? err.message : String(err) } };

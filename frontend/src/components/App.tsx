@@ -4,6 +4,7 @@
 
 import { useEffect, useMemo, useState } from 'react';
 import { AgentPanel } from './AgentPanel';
+import { KeyField } from './KeyField';
 import { buildRequest, INITIAL_FORM, withVoice, type FormState } from '../session/form';
 import { useVoices } from './hooks';
 import { SessionPanel } from './SessionPanel';
@@ -34,6 +35,7 @@ export function App() {
       <header className="page-header">
         <h1>TTS Gateway demo</h1>
         <p className="subtitle">Low-latency text-to-speech over HTTP and WebSocket</p>
+        <KeyField onChange={reloadVoices} />
       </header>
       <main className="layout">
         <SessionPanel

@@ -2,6 +2,7 @@
 // first use, reopened if it was lost. Frames are parsed and handed to one handler; a frame
 // that is not of the contract is counted. Sending before the socket is open waits for it.
 
+import { withToken } from '../api/auth';
 import { apiUrl } from '../api/config';
 import { parseServerFrame, type ClientMessage, type ServerFrame } from './wire';
 
@@ -51,11 +52,24 @@ export class RealtimeSocket {
   }
 
   private connect(): Promise<WebSocket> {
-    if (this.ready && this.ws && this.ws.readyState <= WebSocket.OPEN) return this.ready;
-    const ws = new WebSocket(realtimeUrl());
+    // While the socket is being opened (its token fetched) `ws` is still null: every
+    // sender waits for the same opening, so all contexts share one socket.
+    if (this.ready && (this.ws === null || this.ws.readyState <= WebSocket.OPEN)) return this.ready;
+    const ready = this.open();
+    this.ready = ready;
+    ready.catch(() => {
+      if (this.ready === ready) this.ready = null;
+    });
+    return ready;
+  }
+
+  /** Opens the socket (with a token in its URL when the gateway wants one). */
+  private async open(): Promise<WebSocket> {
+    const url = await withToken(realtimeUrl());
+    const ws = new WebSocket(url);
     this.ws = ws;
     this.opened++;
-    this.ready = new Promise((ok, fail) => {
+    const opened = new Promise<WebSocket>((ok, fail) => {
       ws.onopen = () => ok(ws);
       ws.onerror = () => fail(new Error('The realtime WebSocket could not be opened.'));
     });
@@ -71,6 +85,6 @@ export class RealtimeSocket {
       }
       this.handlers.onClosed(`the realtime WebSocket closed (code ${ev.code}${ev.reason ? `: ${ev.reason}` : ''})`);
     };
-    return this.ready;
+    return opened;
   }
 }

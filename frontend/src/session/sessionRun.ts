@@ -3,6 +3,7 @@
 // download and the samples for the waveform. React reads it as an external store
 // (subscribe/getSnapshot); updates are batched to at most one per 50 ms.
 
+import { withToken } from '../api/auth';
 import { streamUrl } from '../api/config';
 import type { Failure } from '../api/errors';
 import { createSession } from '../api/http';
@@ -140,7 +141,8 @@ export class SessionRun {
       true,
     );
     this.positionTimer = setInterval(() => this.update(this.playerFigures()), 200);
-    this.client = new StreamClient(streamUrl(created.value.session_id, created.value.ws_url), {
+    const url = await withToken(streamUrl(created.value.session_id, created.value.ws_url));
+    this.client = new StreamClient(url, {
       onAudio: (bytes) => {
         this.parts.push(bytes);
         this.player?.push(bytes);

@@ -1,6 +1,7 @@
 // One synthetic session of a stress run: create it, read its stream to the end, count.
 // Its audio is not played. Never rejects: every way it can end is a SessionResult.
 
+import { withToken } from '../api/auth';
 import { streamUrl } from '../api/config';
 import { failureCause } from '../api/errors';
 import { createSession } from '../api/http';
@@ -18,6 +19,7 @@ export async function runStressSession(req: SessionRequest, signal: AbortSignal 
   }
   let firstChunkMs: number | null = null;
   let client: StreamClient | null = null;
+  const url = await withToken(streamUrl(created.value.session_id, created.value.ws_url));
   const outcome = await new Promise<StreamOutcome>((resolve) => {
     const timer = setTimeout(() => {
       client?.close();
@@ -25,7 +27,7 @@ export async function runStressSession(req: SessionRequest, signal: AbortSignal 
     }, STRESS_SESSION_TIMEOUT_SECONDS * 1000);
     const onAbort = () => client?.close();
     signal?.addEventListener('abort', onAbort, { once: true });
-    client = new StreamClient(streamUrl(created.value.session_id, created.value.ws_url), {
+    client = new StreamClient(url, {
       onAudio: () => {
         firstChunkMs ??= performance.now() - t0;
       },

@@ -7,6 +7,8 @@
 //! [`ContextWire`]: how its protocol writes audio, timings, flush acknowledgements, the
 //! end of a context and its errors.
 
+use crate::auth::Slot;
+use crate::guard::{self, Client, Refusal};
 use crate::metrics::{ApiLabels, StreamLabels};
 use crate::pipeline::{
     self, segment_queue, Api, CacheMark, Framed, Framer, Job, SegmentSender, Segmenter,
@@ -69,6 +71,7 @@ pub struct Context<S> {
     pub first_audio_sent: bool,
     api: Api,
     state: Arc<AppState>,
+    client: Client,
 }
 
 /// Why text was not taken.
@@ -77,6 +80,8 @@ pub enum Refused {
     Closed,
     /// The text would exceed `REALTIME_MAX_BUFFERED_BYTES`.
     TooMuch(usize),
+    /// The key's `chars` limit (or its counter's backend) refused it.
+    Quota(Refusal),
 }
 
 impl Refused {
@@ -94,6 +99,7 @@ impl Refused {
                      (REALTIME_MAX_BUFFERED_BYTES); send less at once, or wait for its audio"
                 ),
             ),
+            Refused::Quota(r) => (r.status().as_u16(), r.to_string()),
         }
     }
 }
@@ -107,6 +113,10 @@ pub struct Start<S> {
     pub max_buffer_delay: Duration,
     pub api: Api,
     pub wire: Arc<dyn ContextWire>,
+    /// Whose text this is (its key's `chars` limit counts every push).
+    pub client: Client,
+    /// The key's stream slot, held by the job.
+    pub hold: Slot,
 }
 
 impl<S> Context<S> {
@@ -120,6 +130,8 @@ impl<S> Context<S> {
             max_buffer_delay,
             api,
             wire,
+            client,
+            hold,
         } = start;
         let labels = StreamLabels {
             provider: request.provider.clone(),
@@ -138,6 +150,7 @@ impl<S> Context<S> {
             api,
             encode: true,
             retain: false,
+            hold,
         };
         state
             .streams
@@ -162,17 +175,22 @@ impl<S> Context<S> {
             first_audio_sent: false,
             api,
             state: Arc::clone(state),
+            client,
         }
     }
 
-    /// Appends text; segments it completes go to the job.
-    pub fn push(&mut self, text: &str, limit: usize) -> Result<(), Refused> {
+    /// Appends text, counted against the key's `chars` limit; segments it completes go
+    /// to the job.
+    pub async fn push(&mut self, text: &str, limit: usize) -> Result<(), Refused> {
         let Some(segments) = &self.segments else {
             return Err(Refused::Closed);
         };
         if self.segmenter.buffered() + segments.pending() + text.len() > limit {
             return Err(Refused::TooMuch(limit));
         }
+        guard::spend_text(&self.state, &self.client, text)
+            .await
+            .map_err(Refused::Quota)?;
         for segment in self.segmenter.push(text, Instant::now()) {
             segments.send(segment);
         }

@@ -94,7 +94,7 @@ pub async fn raw_speech(
     state: &Arc<AppState>,
     request: SpeechRequest,
     text: String,
-    (api, since): (Api, Instant),
+    (api, since, hold): (Api, Instant, crate::auth::Slot),
     codes: &VendorCodes,
     headers: Vec<(HeaderName, String)>,
 ) -> Result<Response, VendorError> {
@@ -106,6 +106,7 @@ pub async fn raw_speech(
         api,
         encode: true,
         retain: false,
+        hold,
     };
     let body = stream_body(state, job, since, cut_on_failure())
         .await
@@ -211,6 +212,10 @@ pub struct VendorError {
 /// A vendor's codes for the failures every door can meet.
 pub struct VendorCodes {
     pub invalid: &'static str,
+    /// 401: no key, or a bad one.
+    pub unauthorized: &'static str,
+    /// 403: a token used on a door it does not open.
+    pub forbidden: &'static str,
     pub rate_limited: &'static str,
     pub unavailable: &'static str,
     pub timeout: &'static str,
@@ -224,6 +229,8 @@ impl VendorCodes {
     pub const fn snake_case(shape: fn(&VendorError) -> serde_json::Value) -> Self {
         Self {
             invalid: "invalid_request",
+            unauthorized: "unauthorized",
+            forbidden: "forbidden",
             rate_limited: "rate_limited",
             unavailable: "service_unavailable",
             timeout: "timeout",
@@ -268,6 +275,8 @@ impl VendorCodes {
 
     pub fn refusal(&self, r: Refusal) -> VendorError {
         let code = match r {
+            Refusal::Unauthorized(_) => self.unauthorized,
+            Refusal::Forbidden(_) => self.forbidden,
             Refusal::RateLimited { .. } => self.rate_limited,
             Refusal::Unavailable(_) => self.unavailable,
         };

@@ -22,3 +22,21 @@ pub mod session;
 pub mod socket;
 pub mod ws;
 pub mod wyoming;
+
+use crate::guard::Refusal;
+use crate::pipeline::Api;
+use axum::response::{IntoResponse, Response};
+
+/// A refusal of `crate::guard` in the shape of `door`'s errors (FastAPI's `{"detail"}`
+/// for the native API), for the endpoints checked before their handler runs.
+pub fn refused(door: Api, r: Refusal) -> Response {
+    match door {
+        Api::OpenAi => openai::OpenAiError::from(r).into_response(),
+        Api::ElevenLabs => elevenlabs::CODES.refusal(r).into_response(),
+        Api::Cartesia => cartesia::CODES.refusal(r).into_response(),
+        Api::Deepgram => deepgram::CODES.refusal(r).into_response(),
+        Api::Session | Api::File | Api::Realtime | Api::Wyoming => {
+            crate::error::ApiError::from(r).into_response()
+        }
+    }
+}

@@ -6,18 +6,23 @@
 //! client. Every exit path ends with exactly one final frame (`eos` or `error`) and a
 //! close code, and gives back the worker and the active-stream gauge.
 
+use super::socket;
 use super::ws::{audio_frame, bounded, Undelivered, WsWriter};
+use crate::auth::Slot;
+use crate::guard;
 use crate::metrics::{ProviderLabels, StreamLabels};
 use crate::pipeline::{self, close, Api, CacheMark, Framer, Job, StreamFailure, Text, WordTiming};
 use crate::sessions::{Claim, Session};
 use crate::state::AppState;
 use axum::extract::rejection::PathRejection;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Path, State};
+use axum::extract::{ConnectInfo, Path, RawQuery, State};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use futures::stream::SplitSink;
 use futures::{SinkExt, StreamExt};
 use serde_json::json;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
@@ -32,20 +37,32 @@ pub async fn upgrade(
     ws: WebSocketUpgrade,
     id: Result<Path<String>, PathRejection>,
     State(state): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
 ) -> Response {
     let Path(id) = match id {
         Ok(id) => id,
         Err(e) => return crate::error::ApiError::session_path(e).into_response(),
     };
+    // The session's start was counted when it was created; its stream takes a slot of
+    // the key's `streams` limit.
+    let door = Api::Session;
+    let hold = guard::identify_socket(&state, peer, &headers, query.as_deref(), door)
+        .and_then(|client| guard::stream_slot(&state, &client));
+    let hold = match hold {
+        Ok(hold) => hold,
+        Err(refusal) => return socket::refuse(ws, refusal),
+    };
     let tracker = state.streams.clone();
     bounded(ws)
         .max_message_size(MAX_CLIENT_MESSAGE)
-        .on_upgrade(move |socket| tracker.track_future(run(state, socket, id)))
+        .on_upgrade(move |socket| tracker.track_future(run(state, socket, id, hold)))
 }
 
 type Sink = SplitSink<WebSocket, Message>;
 
-async fn run(state: Arc<AppState>, socket: WebSocket, id: String) {
+async fn run(state: Arc<AppState>, socket: WebSocket, id: String, hold: Slot) {
     let connected = Instant::now();
     let (mut sink, mut incoming) = socket.split();
     // The reader's only job: notice the client leaving (or answering our Close), and
@@ -65,7 +82,14 @@ async fn run(state: Arc<AppState>, socket: WebSocket, id: String) {
     let outcome = match claim(&state, &id).await {
         Ok(session) => {
             let _active = ActiveStream::new(&state, &session.request.provider);
-            let outcome = stream(&state, session.clone(), &mut sink, &cancel, connected).await;
+            let outcome = stream(
+                &state,
+                session.clone(),
+                &mut sink,
+                &cancel,
+                (connected, hold),
+            )
+            .await;
             record(&state, &session, &outcome).await;
             outcome
         }
@@ -113,7 +137,7 @@ async fn stream(
     session: Session,
     sink: &mut Sink,
     cancel: &CancellationToken,
-    connected: Instant,
+    (connected, hold): (Instant, Slot),
 ) -> Result<(), StreamFailure> {
     let speech = session.request.speech();
     let labels = StreamLabels {
@@ -127,6 +151,7 @@ async fn stream(
         api: Api::Session,
         encode: true,
         retain: true,
+        hold,
     };
     let (mut rx, mut producer) = pipeline::spawn(
         state,

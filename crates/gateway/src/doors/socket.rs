@@ -7,6 +7,7 @@
 //! acknowledgement" hold for every door: a cancel removes the context before the door
 //! answers it, and a frame of a context that is gone is dropped here instead of written.
 
+use crate::auth::Slot;
 use crate::config::RealtimeLimits;
 use crate::doors::context::{Context, ContextWire, Out, Outbox, Start};
 use crate::doors::ws::{bounded, write_timed, Sink, Undelivered};
@@ -15,7 +16,7 @@ use crate::metrics::ApiLabels;
 use crate::pipeline::{self, close, Api, Framed, SpeechRequest};
 use crate::state::AppState;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{ConnectInfo, State};
+use axum::extract::{ConnectInfo, RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use futures::{SinkExt, StreamExt};
@@ -54,9 +55,36 @@ pub async fn accept<D: Door + Default>(
     State(state): State<Arc<AppState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
+    RawQuery(query): RawQuery,
 ) -> Response {
-    let client = guard::identify(&state, peer, &headers, D::API);
-    upgrade(ws, state, client, D::default())
+    match guard::identify_socket(&state, peer, &headers, query.as_deref(), D::API) {
+        Ok(client) => upgrade(ws, state, client, D::default()),
+        Err(refusal) => refuse(ws, refusal),
+    }
+}
+
+/// Accepts a socket only to close it at once with 1008 and the refusal's reason: a
+/// browser cannot read the status of a refused handshake, but it can read a close.
+pub fn refuse(ws: WebSocketUpgrade, refusal: Refusal) -> Response {
+    let (code, reason) = refusal.close_reason();
+    ws.on_upgrade(move |mut socket| async move {
+        let close = Message::Close(Some(CloseFrame {
+            code,
+            reason: reason.into(),
+        }));
+        if socket.send(close).await.is_err() {
+            return;
+        }
+        // Wait for the client's Close (bounded), so the connection ends cleanly.
+        let _ = tokio::time::timeout(Duration::from_secs(2), async {
+            while let Some(Ok(m)) = socket.recv().await {
+                if matches!(m, Message::Close(_)) {
+                    break;
+                }
+            }
+        })
+        .await;
+    })
 }
 
 /// What a door answers: messages to write, then possibly the end of the connection.
@@ -116,6 +144,8 @@ pub struct Contexts<S> {
     pub limits: RealtimeLimits,
     api: Api,
     open: HashMap<Arc<str>, Context<S>>,
+    /// The stream slot of the context [`Contexts::admit`] let in, until it starts.
+    admitted: Option<Slot>,
     next_uid: u64,
     outbox: Outbox,
 }
@@ -137,8 +167,9 @@ impl<S> Contexts<S> {
         self.open.keys().cloned().collect()
     }
 
-    /// Refuses a new context past `REALTIME_MAX_CONTEXTS`, or past the client's rate limit.
-    pub async fn admit(&self) -> Result<(), (u16, String)> {
+    /// Refuses a new context past `REALTIME_MAX_CONTEXTS`, or past the client's rate
+    /// limit or its key's limits; the key's stream slot goes to the next [`Contexts::start`].
+    pub async fn admit(&mut self) -> Result<(), (u16, String)> {
         let max = self.limits.max_contexts;
         if self.open.len() >= max {
             return Err((
@@ -146,12 +177,11 @@ impl<S> Contexts<S> {
                 format!("{max} contexts are open on this connection (REALTIME_MAX_CONTEXTS); close or cancel one first"),
             ));
         }
-        guard::rate_limit(&self.state, self.client)
+        let slot = guard::rate_limit(&self.state, &self.client)
             .await
-            .map_err(|r| match r {
-                Refusal::RateLimited { detail, .. } => (429, detail),
-                other => (503, other.to_string()),
-            })
+            .map_err(|r| (r.status().as_u16(), r.to_string()))?;
+        self.admitted = Some(slot);
+        Ok(())
     }
 
     /// Starts context `id` (call [`Contexts::admit`] first).
@@ -172,6 +202,8 @@ impl<S> Contexts<S> {
             max_buffer_delay,
             api: self.api,
             wire,
+            client: self.client.clone(),
+            hold: self.admitted.take().unwrap_or_default(),
         };
         let context = Context::start(&self.state, start, self.outbox.clone());
         self.open.entry(Arc::clone(&context.id)).or_insert(context)
@@ -230,6 +262,7 @@ pub async fn run<D: Door>(state: Arc<AppState>, socket: WebSocket, client: Clien
         client,
         api,
         open: HashMap::new(),
+        admitted: None,
         next_uid: 0,
         outbox,
     };

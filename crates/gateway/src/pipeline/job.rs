@@ -201,6 +201,9 @@ pub struct Job<F: Framer> {
     pub encode: bool,
     /// Keep the stream's PCM (for `/file`).
     pub retain: bool,
+    /// The key's stream slot (`crate::guard::rate_limit`), given back when the job ends,
+    /// however it ends.
+    pub hold: crate::auth::Slot,
 }
 
 /// What a finished stream produced.

@@ -11,12 +11,13 @@ use redis::Script;
 use std::sync::LazyLock;
 use std::time::Duration;
 
-/// KEYS[1] the counter; ARGV[1] its lifetime in ms. Returns the new count.
+/// KEYS[1] the counter; ARGV[1] its lifetime in ms; ARGV[2] what to add. Returns the new
+/// count.
 static INCREMENT: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
-        local n = redis.call('INCR', KEYS[1])
-        if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+        local n = redis.call('INCRBY', KEYS[1], ARGV[2])
+        if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
         return n
         ",
     )
@@ -34,7 +35,13 @@ impl RedisRateCounter {
 
 #[async_trait]
 impl RateCounter for RedisRateCounter {
-    async fn increment(&self, key: &str, window: u64, ttl: Duration) -> Result<u64, String> {
+    async fn increment(
+        &self,
+        key: &str,
+        window: u64,
+        ttl: Duration,
+        by: i64,
+    ) -> Result<i64, String> {
         // The window number is part of the key: a new window starts from zero even if the
         // old counter has not expired yet.
         let counter = self.redis.key("rl", format_args!("{window}:{key}"));
@@ -45,7 +52,8 @@ impl RateCounter for RedisRateCounter {
                 INCREMENT
                     .key(counter)
                     .arg(ttl_ms)
-                    .invoke_async::<u64>(&mut conn)
+                    .arg(by)
+                    .invoke_async::<i64>(&mut conn)
                     .await
             })
             .await

@@ -9,7 +9,9 @@
 //! the word timings kept with the PCM. Without it, the answer is the file, as always.
 
 use super::sessions::find;
+use crate::auth::Slot;
 use crate::error::{ApiError, FieldError};
+use crate::guard::{self, Client};
 use crate::pipeline::{self, Api, Framer, Job, StreamFailure, Text};
 use crate::sessions::{Claim, RetainedAudio, Session, Status};
 use crate::state::AppState;
@@ -20,6 +22,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
+use axum::Extension;
 use serde::Deserialize;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -41,6 +44,7 @@ pub async fn download(
     State(state): State<Arc<AppState>>,
     id: Result<Path<String>, PathRejection>,
     query: Result<Query<FileQuery>, QueryRejection>,
+    client: Option<Extension<Client>>,
 ) -> Result<Response, ApiError> {
     let Path(id) = id.map_err(ApiError::session_path)?;
     let Query(q) = query.map_err(ApiError::query)?;
@@ -82,7 +86,7 @@ pub async fn download(
         .check(format, session.request.native_rate_hz, rate)
         .map_err(ApiError::BadRequest)?;
 
-    let audio = audio_of(&state, &mut session).await?;
+    let audio = audio_of(&state, &mut session, client.map(|c| c.0)).await?;
     let options = state
         .settings
         .encoder_options(format, session.request.bitrate_kbps);
@@ -149,6 +153,7 @@ struct Aligned<'a> {
 async fn audio_of(
     state: &Arc<AppState>,
     session: &mut Session,
+    client: Option<Client>,
 ) -> Result<Arc<RetainedAudio>, ApiError> {
     let started = Instant::now();
     loop {
@@ -179,7 +184,20 @@ async fn audio_of(
                 .await
                 .map_err(|e| ApiError::Unavailable(e.to_string()))?
             {
-                Claim::Claimed(s) => return synthesize_now(state, &s).await,
+                Claim::Claimed(s) => {
+                    // Synthesised now: a stream of the key's (`streams` limit).
+                    let hold = match &client {
+                        Some(c) => guard::stream_slot(state, c),
+                        None => Ok(Slot::none()),
+                    };
+                    match hold {
+                        Ok(hold) => return synthesize_now(state, &s, hold).await,
+                        Err(refusal) => {
+                            let _ = state.store.release(s.id).await;
+                            return Err(refusal.into());
+                        }
+                    }
+                }
                 Claim::NotFound => {
                     return Err(ApiError::NotFound(format!(
                         "session {} expired",
@@ -207,6 +225,7 @@ async fn audio_of(
 async fn synthesize_now(
     state: &Arc<AppState>,
     session: &Session,
+    hold: Slot,
 ) -> Result<Arc<RetainedAudio>, ApiError> {
     let provider = session.request.provider.as_str();
     let job = Job {
@@ -216,6 +235,7 @@ async fn synthesize_now(
         api: Api::File,
         encode: false,
         retain: true,
+        hold,
     };
     // Nothing is framed, so the buffer never fills; the channel is only the job's shape.
     let (tx, _rx) = tokio::sync::mpsc::channel(1);

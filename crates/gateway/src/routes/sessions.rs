@@ -25,7 +25,8 @@ pub async fn create(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let trusted = &state.settings.trusted_proxies;
-    guard::check(&state, peer, &headers, Api::Session)
+    // The session's stream slot is taken when its socket opens, not now.
+    let (client, _) = guard::check(&state, peer, &headers, Api::Session)
         .await
         .map_err(ApiError::from)?;
     let body = body.map_err(|e| match e.status() {
@@ -37,6 +38,7 @@ pub async fn create(
     })?;
     let req = parse_create(&body, state.settings.max_text_chars).map_err(ApiError::Validation)?;
     let request = check(&state, req)?;
+    guard::spend_text(&state, &client, &request.text).await?;
     let provider = request.provider.clone();
     let session = Session {
         id: Uuid::new_v4(),

@@ -2,6 +2,7 @@
 
 mod admission;
 mod cache;
+mod auth;
 mod doubles;
 mod elevenlabs;
 mod engines;

@@ -8,6 +8,7 @@ mod helpers;
 mod cache;
 mod cluster;
 mod gated;
+mod keys;
 mod layout;
 mod lease;
 mod outage;

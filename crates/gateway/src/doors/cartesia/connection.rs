@@ -104,7 +104,7 @@ impl Door for Cartesia {
         let Some(context) = cx.get_mut(&id) else {
             return Vec::new();
         };
-        let mut result = context.push(&g.transcript, limit);
+        let mut result = context.push(&g.transcript, limit).await;
         if result.is_ok() && g.flush {
             result = context.flush();
         }

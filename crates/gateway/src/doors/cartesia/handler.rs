@@ -27,14 +27,17 @@ pub async fn bytes(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, CartesiaError> {
     let since = Instant::now();
-    guard::check(&state, peer, &headers, Api::Cartesia)
+    let (client, hold) = guard::check(&state, peer, &headers, Api::Cartesia)
         .await
         .map_err(|r| CODES.refusal(r))?;
     let generation: Generation =
         CODES.json_body(body, (StatusCode::UNPROCESSABLE_ENTITY, "invalid_request"))?;
     http::check_text(&state, &generation.transcript).map_err(|m| CODES.invalid(m))?;
     let request = request(&state, &generation.settings()?, false)?;
-    let door = (Api::Cartesia, since);
+    guard::spend_text(&state, &client, &generation.transcript)
+        .await
+        .map_err(|r| CODES.refusal(r))?;
+    let door = (Api::Cartesia, since, hold);
     http::raw_speech(
         &state,
         request,

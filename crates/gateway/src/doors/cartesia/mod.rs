@@ -14,4 +14,5 @@ mod handler;
 pub(crate) mod wire;
 
 pub use connection::Cartesia;
+pub use error::CODES;
 pub use handler::{bytes, voices};

@@ -40,7 +40,7 @@ impl Deepgram {
         let Some(context) = cx.get_mut(CONTEXT) else {
             return Vec::new();
         };
-        match context.push(text, limit) {
+        match context.push(text, limit).await {
             Ok(()) => Vec::new(),
             Err(refused) => {
                 let (code, message) = refused.answer(CONTEXT);

@@ -10,6 +10,8 @@ pub type DeepgramError = VendorError;
 
 pub const CODES: VendorCodes = VendorCodes {
     invalid: "INVALID_QUERY_PARAMETER",
+    unauthorized: "INVALID_AUTH",
+    forbidden: "INSUFFICIENT_PERMISSIONS",
     rate_limited: "TOO_MANY_REQUESTS",
     unavailable: "SERVICE_UNAVAILABLE",
     timeout: "TIMEOUT",

@@ -13,7 +13,7 @@ use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{ConnectInfo, Query, RawQuery, State};
 use axum::http::{HeaderMap, HeaderName, StatusCode};
 use axum::response::{IntoResponse, Response};
 use std::net::SocketAddr;
@@ -28,7 +28,7 @@ pub async fn speak(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, DeepgramError> {
     let since = Instant::now();
-    guard::check(&state, peer, &headers, Api::Deepgram)
+    let (client, hold) = guard::check(&state, peer, &headers, Api::Deepgram)
         .await
         .map_err(|r| CODES.refusal(r))?;
     let out = wire::output(&query_of(query)?, false)?;
@@ -36,6 +36,9 @@ pub async fn speak(
         CODES.json_body(body, (StatusCode::BAD_REQUEST, "INVALID_REQUEST_BODY"))?;
     http::check_text(&state, &body.text).map_err(error::invalid_body)?;
     let request = request(&state, &out)?;
+    guard::spend_text(&state, &client, &body.text)
+        .await
+        .map_err(|r| CODES.refusal(r))?;
     let headers = vec![
         (HeaderName::from_static("dg-model-name"), out.voice.clone()),
         (
@@ -47,7 +50,7 @@ pub async fn speak(
             body.text.chars().count().to_string(),
         ),
     ];
-    let door = (Api::Deepgram, since);
+    let door = (Api::Deepgram, since, hold);
     http::raw_speech(&state, request, body.text, door, &CODES, headers).await
 }
 
@@ -57,8 +60,13 @@ pub async fn upgrade(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     query: Result<Query<SpeakQuery>, QueryRejection>,
+    RawQuery(raw): RawQuery,
 ) -> Response {
-    let client = guard::identify(&state, peer, &headers, Api::Deepgram);
+    let client = match guard::identify_socket(&state, peer, &headers, raw.as_deref(), Api::Deepgram)
+    {
+        Ok(client) => client,
+        Err(refusal) => return socket::refuse(ws, refusal),
+    };
     let checked = query_of(query)
         .and_then(|q| wire::output(&q, true))
         .and_then(|out| Ok((request(&state, &out)?, out.voice)));

@@ -12,4 +12,5 @@ mod error;
 mod handler;
 pub(crate) mod wire;
 
+pub use error::CODES;
 pub use handler::{speak, upgrade};

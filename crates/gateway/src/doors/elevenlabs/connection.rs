@@ -134,7 +134,7 @@ impl Door for ElevenLabs {
         let Some(context) = cx.get_mut(&id) else {
             return Vec::new();
         };
-        let mut result = context.push(text, limit);
+        let mut result = context.push(text, limit).await;
         if result.is_ok() && m.flush {
             result = context.flush();
         }

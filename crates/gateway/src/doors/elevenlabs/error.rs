@@ -10,6 +10,8 @@ pub type ElevenLabsError = VendorError;
 
 pub const CODES: VendorCodes = VendorCodes {
     rate_limited: "rate_limit_exceeded",
+    unauthorized: "invalid_api_key",
+    forbidden: "missing_permissions",
     ..VendorCodes::snake_case(shape)
 };
 

@@ -5,6 +5,7 @@
 use super::connection::ElevenLabs;
 use super::error::{self, ElevenLabsError, CODES};
 use super::wire::{self, SpeechBody, SpeechQuery, TimestampLines, VoiceSettings};
+use crate::auth::Slot;
 use crate::doors::http::{self, NoAudio};
 use crate::doors::socket;
 use crate::guard;
@@ -13,7 +14,7 @@ use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::{ConnectInfo, MatchedPath, Path, Query, State};
+use axum::extract::{ConnectInfo, MatchedPath, Path, Query, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderName, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -42,7 +43,7 @@ pub async fn speech(
     let since = Instant::now();
     let path = path.as_str();
     let timestamps = path.ends_with("/with-timestamps");
-    let (request, body) =
+    let (request, body, hold) =
         prepare(&state, (peer, &headers), &voice_id, query, body, timestamps).await?;
     if !timestamps {
         let headers = vec![
@@ -59,7 +60,7 @@ pub async fn speech(
                 body.model_id.unwrap_or_default(),
             ),
         ];
-        let door = (Api::ElevenLabs, since);
+        let door = (Api::ElevenLabs, since, hold);
         return http::raw_speech(&state, request, body.text, door, &CODES, headers).await;
     }
     let job = Job {
@@ -69,6 +70,7 @@ pub async fn speech(
         api: Api::ElevenLabs,
         encode: true,
         retain: false,
+        hold,
     };
     let body = http::stream_body(&state, job, since, http::cut_on_failure())
         .await
@@ -123,7 +125,8 @@ fn join_lines(lines: &[u8]) -> Value {
     })
 }
 
-/// The checks and the pipeline request every speech endpoint shares.
+/// The checks and the pipeline request every speech endpoint shares, and the key's
+/// stream slot.
 async fn prepare(
     state: &AppState,
     (peer, headers): (SocketAddr, &HeaderMap),
@@ -131,8 +134,8 @@ async fn prepare(
     query: Result<Query<SpeechQuery>, QueryRejection>,
     body: Result<Bytes, BytesRejection>,
     word_timestamps: bool,
-) -> Result<(SpeechRequest, SpeechBody), ElevenLabsError> {
-    guard::check(state, peer, headers, Api::ElevenLabs)
+) -> Result<(SpeechRequest, SpeechBody, Slot), ElevenLabsError> {
+    let (client, hold) = guard::check(state, peer, headers, Api::ElevenLabs)
         .await
         .map_err(|r| CODES.refusal(r))?;
     let query = query_of(query)?;
@@ -151,7 +154,10 @@ async fn prepare(
         body.voice_settings.as_ref(),
         word_timestamps,
     )?;
-    Ok((request, body))
+    guard::spend_text(state, &client, &body.text)
+        .await
+        .map_err(|r| CODES.refusal(r))?;
+    Ok((request, body, hold))
 }
 
 /// `GET /v1/voices`: this gateway's voices, as ElevenLabs lists voices.
@@ -195,6 +201,7 @@ pub async fn models(State(state): State<Arc<AppState>>) -> Json<Value> {
 
 /// `GET /v1/text-to-speech/{voice_id}/stream-input` (one context) and
 /// `…/multi-stream-input` (contexts).
+#[allow(clippy::too_many_arguments)] // one axum extractor per part of the handshake
 pub async fn upgrade(
     ws: WebSocketUpgrade,
     State(state): State<Arc<AppState>>,
@@ -203,13 +210,18 @@ pub async fn upgrade(
     headers: HeaderMap,
     voice_id: Result<Path<String>, PathRejection>,
     query: Result<Query<SpeechQuery>, QueryRejection>,
+    RawQuery(raw): RawQuery,
 ) -> Response {
     let voice_id = match voice_of(voice_id) {
         Ok(v) => v,
         Err(e) => return e.into_response(),
     };
     let multi = path.as_str().ends_with("/multi-stream-input");
-    let client = guard::identify(&state, peer, &headers, Api::ElevenLabs);
+    let door = Api::ElevenLabs;
+    let client = match guard::identify_socket(&state, peer, &headers, raw.as_deref(), door) {
+        Ok(client) => client,
+        Err(refusal) => return socket::refuse(ws, refusal),
+    };
     let checked = query_of(query).and_then(|q| {
         request(
             &state,

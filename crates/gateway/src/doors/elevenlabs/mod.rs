@@ -15,4 +15,5 @@ mod error;
 mod handler;
 pub(crate) mod wire;
 
+pub use error::CODES;
 pub use handler::{models, speech, upgrade, voices};

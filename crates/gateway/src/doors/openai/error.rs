@@ -65,6 +65,8 @@ impl From<Unservable> for OpenAiError {
 impl From<Refusal> for OpenAiError {
     fn from(r: Refusal) -> Self {
         let (kind, code) = match r {
+            Refusal::Unauthorized(_) => ("invalid_request_error", Some("invalid_api_key")),
+            Refusal::Forbidden(_) => ("invalid_request_error", Some("insufficient_permissions")),
             Refusal::RateLimited { .. } => ("requests", Some("rate_limit_exceeded")),
             Refusal::Unavailable(_) => ("server_error", None),
         };

@@ -30,7 +30,7 @@ pub async fn speech(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, OpenAiError> {
     let since = Instant::now();
-    guard::check(&state, peer, &headers, Api::OpenAi).await?;
+    let (client, hold) = guard::check(&state, peer, &headers, Api::OpenAi).await?;
     let body = body.map_err(|e| OpenAiError {
         status: e.status(),
         ..OpenAiError::invalid(None, format!("could not read the request body: {e}"))
@@ -70,6 +70,7 @@ pub async fn speech(
     request.cache.enabled = req.cache.unwrap_or(true);
     // Malformed SSML is refused now, with its position, not mid-body.
     prepare(&state, &request, &req.input).map_err(|e| OpenAiError::invalid(Some("input"), e.0))?;
+    guard::spend_text(&state, &client, &req.input).await?;
     let job = Job {
         request: Arc::new(request),
         text: Text::Whole(req.input),
@@ -77,6 +78,7 @@ pub async fn speech(
         api: Api::OpenAi,
         encode: true,
         retain: false,
+        hold,
     };
     let ending: Ending = if sse {
         Box::new(|outcome| {

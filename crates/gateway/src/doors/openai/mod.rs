@@ -11,4 +11,5 @@ mod error;
 mod handler;
 pub(crate) mod wire;
 
+pub use error::OpenAiError;
 pub use handler::{models, speech};

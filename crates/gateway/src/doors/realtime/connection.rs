@@ -92,7 +92,7 @@ async fn speak(
     let limit = cx.limits.max_buffered_bytes;
     if let Some(context) = cx.get_mut(&id) {
         let result = if settings.is_empty() || settings == context.settings {
-            Ok(context.push(text, limit))
+            Ok(context.push(text, limit).await)
         } else {
             Err((
                 409,
@@ -105,7 +105,7 @@ async fn speak(
         return answer(&id, result);
     }
     let result = match open(cx, &id, settings).await {
-        Ok(context) => Ok(context.push(text, limit)),
+        Ok(context) => Ok(context.push(text, limit).await),
         Err(e) => Err(e),
     };
     answer(&id, result)

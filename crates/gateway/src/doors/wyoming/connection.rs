@@ -16,7 +16,6 @@ use crate::pipeline::{
 };
 use crate::state::AppState;
 use axum::body::Bytes;
-use axum::http::HeaderMap;
 use serde_json::{json, Map, Value};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -84,7 +83,7 @@ async fn connection(
     peer: SocketAddr,
     stop: CancellationToken,
 ) {
-    let client = guard::identify(&state, peer, &HeaderMap::new(), Api::Wyoming);
+    let client = guard::anonymous(&state, peer);
     let (read_half, w) = stream.into_split();
     let (events_tx, mut events) = mpsc::channel(16);
     let reader = tokio::spawn(async move {
@@ -268,7 +267,7 @@ impl Conn {
             let m = "a synthesis is running on this connection; wait for its audio-stop";
             return self.error("busy", m).await;
         }
-        let request = match self.request(data).await {
+        let (request, hold) = match self.request(data).await {
             Ok(r) => r,
             Err((code, m)) => return self.error(code, &m).await,
         };
@@ -280,6 +279,7 @@ impl Conn {
             api: Api::Wyoming,
             encode: true,
             retain: false,
+            hold,
         };
         let cancel = CancellationToken::new();
         let buffer = self.state.settings.stream_buffer_frames;
@@ -302,7 +302,7 @@ impl Conn {
     async fn request(
         &self,
         data: &Map<String, Value>,
-    ) -> Result<crate::pipeline::SpeechRequest, (&'static str, String)> {
+    ) -> Result<(crate::pipeline::SpeechRequest, crate::auth::Slot), (&'static str, String)> {
         let voice = voice(&self.state, data.get("voice"))?;
         let native = self
             .state
@@ -325,13 +325,13 @@ impl Conn {
             },
         )
         .map_err(|u| ("bad-voice", u.message))?;
-        guard::rate_limit(&self.state, self.client)
+        let slot = guard::rate_limit(&self.state, &self.client)
             .await
             .map_err(|r| match r {
                 Refusal::RateLimited { detail, .. } => ("rate-limited", detail),
                 other => ("unavailable", other.to_string()),
             })?;
-        Ok(request)
+        Ok((request, slot))
     }
 
     /// Writes the synthesis' audio, or its end once its frames are out.
