@@ -67,7 +67,7 @@ pub async fn accept<D: Door + Default>(
 /// browser cannot read the status of a refused handshake, but it can read a close.
 pub fn refuse(ws: WebSocketUpgrade, refusal: Refusal) -> Response {
     let (code, reason) = refusal.close_reason();
-    ws.on_upgrade(move |mut socket| async move {
+    bounded(ws).on_upgrade(move |mut socket| async move {
         let close = Message::Close(Some(CloseFrame {
             code,
             reason: reason.into(),
