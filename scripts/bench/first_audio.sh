@@ -55,7 +55,7 @@ bench_case() { # NAME tts-bench args... : build A, then build B
 start "$a" 18121
 start "$b" 18122
 piper=(--provider piper --voice en_US-joe-medium -f pcm16 -r 22050)
-bench_case opus48k -f opus -r 48000 --audio-secs-per-session 4.1 --sessions 2000 --warmup 200 \
+bench_case opus48k -f opus -r 48000 --audio-secs-per-session 4.1 --sessions 1000 --warmup 100 \
     --concurrency 8
 bench_case piper-56-words "${piper[@]}" --text "$LONG" --sessions 10 --warmup 2 --concurrency 1
 bench_case piper-12-words "${piper[@]}" --text "$SHORT" --sessions 20 --warmup 2 --concurrency 1
