@@ -59,6 +59,11 @@ impl AppState {
         m.queue_maxsize.set(self.admission.max_queue() as i64);
         m.workers_busy.set(self.admission.busy_workers() as i64);
         m.workers_total.set(self.admission.total_workers() as i64);
+        m.stream_tasks.set(self.streams.len() as i64);
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            m.runtime_tasks
+                .set(runtime.metrics().num_alive_tasks() as i64);
+        }
         for (id, breaker) in &self.breakers {
             m.circuit_open
                 .get_or_create(&ProviderLabels {
