@@ -192,9 +192,10 @@ pub fn gateway_env(redis: &Redis, engine: &EngineDouble, piper: bool) -> Vec<(St
         ("COQUI_URL", engine.url.clone()),
         ("COQUI_MODEL_NAME", "soak-double".into()),
         ("COQUI_SAMPLE_RATE", engine_double::SAMPLE_RATE.to_string()),
+        // The engine faults are felt through the Coqui client's own limit; the pipeline's
+        // (PROVIDER_*_TIMEOUT_MS) keep their defaults, which Piper's queue on a busy
+        // machine needs.
         ("COQUI_TIMEOUT_MS", "2000".into()),
-        ("PROVIDER_FIRST_CHUNK_TIMEOUT_MS", "4000".into()),
-        ("PROVIDER_CHUNK_TIMEOUT_MS", "5000".into()),
         ("CIRCUIT_BREAKER_COOLDOWN_SECONDS", "3".into()),
         ("RATE_LIMIT_MAX_REQUESTS_PER_WINDOW", "10000000".into()),
         ("SLOW_CLIENT_TIMEOUT_MS", "3000".into()),
