@@ -63,7 +63,7 @@ pub async fn scrape(http: &reqwest::Client, base_url: &str) -> Option<GatewayCou
 }
 
 /// Sum of every sample of `metric` (whose labels include `label`, if given).
-fn sum(text: &str, metric: &str, label: Option<(&str, &str)>) -> f64 {
+pub fn sum(text: &str, metric: &str, label: Option<(&str, &str)>) -> f64 {
     text.lines()
         .filter(|line| {
             let Some(rest) = line.strip_prefix(metric) else {

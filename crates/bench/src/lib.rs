@@ -16,4 +16,5 @@ pub mod monitor;
 pub mod procfs;
 pub mod report;
 pub mod session;
+pub mod soak;
 pub mod stats;

@@ -115,6 +115,12 @@ pub struct Metrics {
     pub cancels: Family<ApiLabels, Counter>,
     pub cancel_latency: Family<ApiLabels, Histogram>,
     pub auth_refusals: Family<AuthLabels, Counter>,
+    /// Stream tasks still running (the shutdown tracker's count): at rest it must fall
+    /// back to zero, or a stream leaked.
+    pub stream_tasks: Gauge,
+    /// Every task alive on the gateway's Tokio runtime (connections, streams, timers'
+    /// owners); at rest it must fall back to its idle level.
+    pub runtime_tasks: Gauge,
 }
 
 fn latency_buckets() -> Histogram {
@@ -167,6 +173,8 @@ impl Metrics {
             contexts_open: Family::default(),
             cancels: Family::default(),
             cancel_latency: Family::new_with_constructor(latency_buckets),
+            stream_tasks: Gauge::default(),
+            runtime_tasks: Gauge::default(),
             registry: Registry::default(),
             cache: crate::cache::CacheMetrics::default(),
         };
@@ -316,6 +324,16 @@ impl Metrics {
             "tts_cancel_latency_seconds",
             "From a cancel received to its acknowledgement written, after which no audio of the context follows",
             m.cancel_latency.clone(),
+        );
+        registry.register(
+            "tts_stream_tasks",
+            "Stream tasks running now (sessions, contexts, HTTP bodies being made)",
+            m.stream_tasks.clone(),
+        );
+        registry.register(
+            "tts_runtime_alive_tasks",
+            "Tasks alive on the gateway's Tokio runtime now",
+            m.runtime_tasks.clone(),
         );
         Self { registry, ..m }
     }

@@ -79,6 +79,11 @@ impl AppState {
                 })
                 .set(scheduler.waiting() as i64);
         }
+        m.stream_tasks.set(self.streams.len() as i64);
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            m.runtime_tasks
+                .set(runtime.metrics().num_alive_tasks() as i64);
+        }
         for (id, breaker) in &self.breakers {
             m.circuit_open
                 .get_or_create(&ProviderLabels {

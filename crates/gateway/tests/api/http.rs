@@ -152,6 +152,8 @@ async fn every_contract_metric_is_exposed() {
         "# TYPE tts_provider_failures counter",
         "# TYPE tts_backend_dropped_frames counter",
         "# TYPE tts_rate_limit_hits counter",
+        "tts_stream_tasks ",
+        "tts_runtime_alive_tasks ",
     ] {
         assert!(text.contains(name), "missing {name} in:\n{text}");
     }
