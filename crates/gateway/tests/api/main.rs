@@ -1,8 +1,8 @@
 //! Integration tests: the real server on port 0, spoken to over HTTP and WebSocket.
 
 mod admission;
-mod cache;
 mod auth;
+mod cache;
 mod doubles;
 mod elevenlabs;
 mod engines;
