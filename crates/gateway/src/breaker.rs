@@ -46,6 +46,16 @@ impl CircuitBreaker {
         }
     }
 
+    /// The half-open trial ended without telling anything of the engine's health (the
+    /// request was wrong, or its client left before the end): let another call be the
+    /// trial. Without this, a trial that never reports leaves the circuit refusing every
+    /// call for good. Does nothing in any other state.
+    pub fn abandon_trial(&self) {
+        if let State::HalfOpen { trial_running } = &mut *self.state.lock() {
+            *trial_running = false;
+        }
+    }
+
     pub fn record_success(&self) {
         *self.state.lock() = State::Closed { failures: 0 };
     }
@@ -86,6 +96,32 @@ mod tests {
         assert!(!b.allow());
         b.record_success();
         assert!(b.allow() && b.allow());
+    }
+
+    #[test]
+    fn an_abandoned_trial_lets_the_next_call_be_the_trial() {
+        let b = CircuitBreaker::new(1, Duration::ZERO);
+        b.record_failure();
+        assert!(b.allow());
+        assert!(!b.allow());
+        b.abandon_trial();
+        assert!(
+            b.allow(),
+            "a trial that never reported must not keep the circuit shut"
+        );
+        assert!(!b.allow());
+        b.record_success();
+        assert!(b.allow() && b.allow());
+    }
+
+    #[test]
+    fn abandoning_outside_a_trial_changes_nothing() {
+        let b = CircuitBreaker::new(1, Duration::from_secs(60));
+        b.abandon_trial();
+        assert!(b.allow());
+        b.record_failure();
+        b.abandon_trial();
+        assert!(b.is_open() && !b.allow());
     }
 
     #[test]

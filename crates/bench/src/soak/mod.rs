@@ -197,6 +197,9 @@ pub fn gateway_env(redis: &Redis, engine: &EngineDouble, piper: bool) -> Vec<(St
         // machine needs.
         ("COQUI_TIMEOUT_MS", "2000".into()),
         ("CIRCUIT_BREAKER_COOLDOWN_SECONDS", "3".into()),
+        // The phrase cache is on, but small enough to be full by the end of the warm-up:
+        // a cache still filling would read as memory growth.
+        ("CACHE_BUDGET_MB", "2".into()),
         ("RATE_LIMIT_MAX_REQUESTS_PER_WINDOW", "10000000".into()),
         ("SLOW_CLIENT_TIMEOUT_MS", "3000".into()),
         ("SHUTDOWN_GRACE_SECONDS", "5".into()),

@@ -82,6 +82,7 @@ impl Source {
             };
             if !failure.is_provider_failure() {
                 // The request itself is wrong: not the engine's health, and not retryable.
+                breaker.abandon_trial();
                 return Err(failure);
             }
             state.metrics.provider_failure(provider_id);
@@ -126,8 +127,20 @@ impl Source {
         if failure.is_provider_failure() {
             self.state.metrics.provider_failure(&self.provider);
             self.state.breaker(&self.provider).record_failure();
+        } else {
+            self.state.breaker(&self.provider).abandon_trial();
         }
         Err(failure)
+    }
+}
+
+impl Drop for Source {
+    /// A stream left before its end (the client went away, a cancel) says nothing of the
+    /// engine's health; if it was the breaker's half-open trial, another call may be.
+    fn drop(&mut self) {
+        if !self.done {
+            self.state.breaker(&self.provider).abandon_trial();
+        }
     }
 }
 
