@@ -200,6 +200,12 @@ pub fn gateway_env(redis: &Redis, engine: &EngineDouble, piper: bool) -> Vec<(St
         // The phrase cache is on, but small enough to be full by the end of the warm-up:
         // a cache still filling would read as memory growth.
         ("CACHE_BUDGET_MB", "2".into()),
+        // Memory tier only. This Redis keeps the sessions and writes every command to its
+        // append-only file (so a SIGKILL loses none); with the cache's shared tier in it
+        // too, a minute of load grew the file past 300 MB, and each restart then spent
+        // seconds loading it, refusing the rate limiter long after the probe passed.
+        // docs/RELIABILITY.md: give the shared tier a Redis without persistence.
+        ("CACHE_REDIS_TTL_SECONDS", "0".into()),
         ("RATE_LIMIT_MAX_REQUESTS_PER_WINDOW", "10000000".into()),
         ("SLOW_CLIENT_TIMEOUT_MS", "3000".into()),
         ("SHUTDOWN_GRACE_SECONDS", "5".into()),
