@@ -50,6 +50,14 @@ impl Redis {
             dir: dir.join("redis"),
             child: None,
         };
+        // A fresh dataset each run: a previous run's append-only file would be loaded at
+        // start and on every restart (seconds of LOADING for a big one), and its sessions
+        // are not this run's.
+        match std::fs::remove_dir_all(&r.dir) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(format!("cannot clear {}: {e}", r.dir.display())),
+        }
         std::fs::create_dir_all(&r.dir).map_err(|e| e.to_string())?;
         r.spawn().await?;
         Ok(r)
