@@ -119,20 +119,83 @@ def test_the_rate_limit_raises_the_sdks_rate_limit_error():
         g.stop()
 
 
+class StalledCoqui:
+    """A Coqui server that takes requests and answers only when told: an engine stream
+    that holds its worker for as long as the test needs (a client that stops reading
+    would not: a reader a buffer behind gives its worker back)."""
+
+    def __init__(self):
+        import http.server
+        import struct
+        import threading
+
+        self.asked = threading.Event()
+        self.release = threading.Event()
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                outer.asked.set()
+                outer.release.wait(30)
+                pcm = b"\x00\x10" * 2205  # 0.1 s at 22 050 Hz
+                header = b"RIFF" + struct.pack("<I", 36 + len(pcm)) + b"WAVEfmt " + struct.pack(
+                    "<IHHIIHH", 16, 1, 1, 22050, 44100, 2, 16
+                ) + b"data" + struct.pack("<I", len(pcm))
+                self.send_response(200)
+                self.send_header("Content-Type", "audio/wav")
+                self.send_header("Content-Length", str(len(header) + len(pcm)))
+                self.end_headers()
+                self.wfile.write(header + pcm)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.release.set()
+        self.server.shutdown()
+
+
 def test_a_full_queue_raises_the_sdks_server_error():
-    g = Gateway({"SESSION_QUEUE_MAXSIZE": "0", "SESSION_QUEUE_WORKER_COUNT": "1", "PIPER_ENABLED": "0", "ESPEAK_ENABLED": "0"})
+    import threading
+
+    coqui = StalledCoqui()
+    g = Gateway(
+        {
+            "SESSION_QUEUE_MAXSIZE": "0",
+            "SESSION_QUEUE_WORKER_COUNT": "1",
+            "PIPER_ENABLED": "0",
+            "ESPEAK_ENABLED": "0",
+            "COQUI_ENABLED": "true",
+            "COQUI_URL": coqui.url,
+            "COQUI_TIMEOUT_MS": "30000",
+        }
+    )
     try:
         c = client(g, max_retries=0)
-        # One long stream holds the only worker while it is read slowly.
-        with c.audio.speech.with_streaming_response.create(
-            model="mock_tone", voice="alloy", input="x" * 4000, response_format="pcm"
-        ) as held:
-            next(held.iter_bytes())
-            with pytest.raises(openai.InternalServerError) as err:
-                c.audio.speech.create(model="mock_tone", voice="alloy", input="Hi", response_format="pcm")
-            assert err.value.status_code == 503
-            assert "queue is full" in err.value.body["message"]
+        # A Coqui stream holds the only worker while its engine has not answered.
+        held = {}
+        t = threading.Thread(
+            target=lambda: held.setdefault(
+                "audio", c.audio.speech.create(model="coqui_tts", voice="alloy", input="Hold on.", response_format="pcm")
+            )
+        )
+        t.start()
+        assert coqui.asked.wait(15), "the held stream never reached its engine"
+        with pytest.raises(openai.InternalServerError) as err:
+            c.audio.speech.create(model="mock_tone", voice="alloy", input="Hi", response_format="pcm")
+        assert err.value.status_code == 503
+        assert "queue is full" in err.value.body["message"]
+        # The held stream is served once its engine answers, and the worker is free again.
+        coqui.release.set()
+        t.join(15)
+        assert len(held["audio"].content) == 2400 * 2  # 0.1 s at 24 kHz
+        assert len(c.audio.speech.create(model="mock_tone", voice="alloy", input="Hi", response_format="pcm").content) == 9600
     finally:
+        coqui.stop()
         g.stop()
 
 
