@@ -5,8 +5,8 @@
 //! convolutional, so a chunk of frames run with enough frames of context on each side
 //! gives the samples whole-sentence inference gives (measured: tests/piper_chunks.rs and
 //! docs/BENCHMARKS.md); only the first chunk must be small. The decoder, most of the
-//! cost, runs chunk by chunk; the flow runs once for the first chunk, then once for all
-//! the frames the encoder has given, so each join costs little recomputation. The encoder (a transformer)
+//! cost, runs chunk by chunk; the flow runs once for the first chunk, then up to a chunk
+//! ahead of the decoder, so each join costs little recomputation. The encoder (a transformer)
 //! sees its whole input, so for a long unit it runs on windows of words with context
 //! words on each side, whose frames differ from the whole-unit encoder's by less than the
 //! prior's own noise (measured likewise). Each step is short, so the first audio of any
@@ -29,9 +29,12 @@ use tts_core::WordMark;
 /// about the quantisation noise of PCM16 speech. 16 decoder frames give 123–134 dB but
 /// cost 8 more decoder frames a join; 4 give 42–50 dB; 12 flow frames give 41–50 dB.
 /// A chunk is at most four times the audio before it in the stream, so that it is
-/// computed (at a real-time factor near 0.1) well before that audio has played, with
-/// few joins: the stream's first unit of 12 words takes 3 chunks, of 56 words 4; a unit
-/// after the first usually takes one.
+/// computed (at a real-time factor near 0.1) well before that audio has played, and at
+/// most 256 frames (3 s of audio, about 0.15 s of one core): a step holds the engine's
+/// pool that long, and streams sharing the pool take turns step by step, earliest
+/// deadline first. With 1 024-frame steps, 8 paragraphs at once on one core waited
+/// behind each other's half-second steps and fell seconds behind real time
+/// (docs/BENCHMARKS.md); 256 frames cost 16 decoder frames of overlap per 256.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Chunking {
     /// Frames of the stream's first chunk (32 frames = 0.37 s at 22050 Hz).
@@ -51,7 +54,7 @@ impl Default for Chunking {
         Self {
             first: 32,
             growth: 4,
-            max: 1024,
+            max: 256,
             flow_context: 24,
             decoder_context: 8,
         }
@@ -144,7 +147,8 @@ impl Frames {
 /// encoder's (by a frame) and its prior is 19 dB SNR from the whole's, while the noise
 /// real synthesis adds to the prior is as large as the prior itself (0.5 dB SNR): the
 /// window's error is far inside the voice's own variation. 2 context words give 15 dB
-/// and 10 %; 12 give 21 dB and 3 %.
+/// and 10 %; 12 give 21 dB and 3 %. Later windows keep 48 words: with 24, a 60-word
+/// sentence has one more window boundary and 18.5 % of its durations differ (12.9 dB).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Windows {
     /// A unit of at most this many words runs through the encoder whole (a first window
@@ -321,8 +325,9 @@ impl UnitSynthesis {
     }
 
     /// The decoder on frames `core`, with context; first the flow as far as the decoder
-    /// needs: for the first chunk just that, later as far as the prior is known (minus
-    /// the flow's context), so that the flow's joins are few.
+    /// needs: for the first chunk just that, later up to one more chunk ahead (`max`
+    /// frames) where the prior is known, so that the flow's joins are few and no step
+    /// runs the flow over a whole long unit while its stream waits.
     fn decode_chunk(
         &mut self,
         parts: &mut Parts,
@@ -339,8 +344,11 @@ impl UnitSynthesis {
         if from < needed {
             let to = match (self.chunks, complete) {
                 (0, _) => needed,
-                (_, true) => total,
-                (_, false) => total.saturating_sub(flow_context).max(needed),
+                (_, true) => total.min(needed + self.chunking.max),
+                (_, false) => total
+                    .saturating_sub(flow_context)
+                    .min(needed + self.chunking.max)
+                    .max(needed),
             };
             let read = from.saturating_sub(flow_context)..(to + flow_context).min(total);
             let out = parts.flow(&self.prior.window(read.clone()), speaker, options)?;
@@ -432,14 +440,14 @@ mod tests {
         let c = Chunking::default();
         assert_eq!(c.next(0, 0, 1000, true), Some(32));
         assert_eq!(c.next(0, 32, 1000, true), Some(160));
-        assert_eq!(c.next(0, 160, 1000, true), Some(800));
-        assert_eq!(c.next(0, 800, 3000, true), Some(1824), "at most max");
+        assert_eq!(c.next(0, 160, 1000, true), Some(416), "at most max");
+        assert_eq!(c.next(0, 800, 3000, true), Some(1056), "at most max");
         assert_eq!(c.next(0, 0, 40, true), Some(40));
         assert_eq!(c.next(0, 0, 60, false), None, "look-ahead");
         assert_eq!(c.next(0, 0, 64, false), Some(32));
         assert_eq!(c.next(0, 1000, 1000, true), None);
         // A later unit: four times the audio before it.
-        assert_eq!(c.next(100, 0, 1000, true), Some(400));
+        assert_eq!(c.next(50, 0, 1000, true), Some(200));
     }
 
     #[test]
