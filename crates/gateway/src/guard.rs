@@ -147,7 +147,7 @@ pub fn refuse(state: &AppState, e: &AuthError) -> Refusal {
 /// `sessions` limit. The slot is given back when it is dropped: keep it as long as the
 /// stream runs (`Job::hold`).
 pub async fn rate_limit(state: &AppState, client: &Client) -> Result<Slot, Refusal> {
-    let slot = stream_slot(state, client)?;
+    let slot = stream_slot(state, client).await?;
     let decision = state
         .limiter
         .check(client.ip)
@@ -188,15 +188,21 @@ pub async fn rate_limit(state: &AppState, client: &Client) -> Result<Slot, Refus
 }
 
 /// A slot of the key's `streams` limit alone, for a stream whose start was counted
-/// already (a session's socket, `/file`).
-pub fn stream_slot(state: &AppState, client: &Client) -> Result<Slot, Refusal> {
+/// already (a session's socket, `/file`). With Redis unreachable the stream is refused
+/// (503), as the key's other limits are.
+pub async fn stream_slot(state: &AppState, client: &Client) -> Result<Slot, Refusal> {
     let (Some(auth), Some(key)) = (&state.auth, &client.key) else {
         return Ok(Slot::none());
     };
     let Some(limit) = key.limits.streams else {
         return Ok(Slot::none());
     };
-    auth.streams.acquire(&key.name, limit).ok_or_else(|| {
+    let slot = auth
+        .streams
+        .acquire(&key.name, limit)
+        .await
+        .map_err(Refusal::Unavailable)?;
+    slot.ok_or_else(|| {
         hit(state, "key_streams", Duration::ZERO);
         Refusal::RateLimited {
             detail: format!(

@@ -84,17 +84,19 @@ pub struct Auth {
 }
 
 impl Auth {
-    /// `counters`: the session and character counters (Redis ones when configured, so
-    /// the counts are global), each used with one period only.
+    /// `counters`: the session and character counters, each used with one period only;
+    /// `streams`: the running streams. Redis ones when configured, so the counts are
+    /// global.
     pub fn new(
         keys: KeysFile,
         signer: Option<Signer>,
         counters: (Arc<dyn RateCounter>, Arc<dyn RateCounter>),
+        streams: StreamCounts,
     ) -> Self {
         Self {
             keys,
             signer,
-            streams: StreamCounts::default(),
+            streams,
             sessions: counters.0,
             chars: counters.1,
         }

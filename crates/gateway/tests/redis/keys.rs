@@ -100,3 +100,135 @@ async fn a_keys_limits_are_one_limit_across_gateways_and_tokens_work_on_each() {
         .unwrap();
     assert_eq!(voices.status(), 200);
 }
+
+/// Gateways whose keys file has `streamer` with `streams=1`, leases of `lease`.
+async fn streaming_gateway(redis: &RedisServer, lease: Duration) -> TestApp {
+    let dir = std::env::temp_dir().join(format!("tts-keys-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("keys");
+    std::fs::write(
+        &file,
+        format!("streamer {} streams=1\n", hash_hex("tgk_streamer")),
+    )
+    .unwrap();
+    gateway(redis, move |s| {
+        s.auth.keys_file = Some(file);
+        s.redis_claim_lease = lease;
+    })
+    .await
+}
+
+/// A speech request of `streamer` on `app`'s OpenAI door: its status and body.
+async fn speak(app: &TestApp) -> (u16, Value) {
+    let resp = app
+        .client
+        .post(app.url("/v1/audio/speech"))
+        .bearer_auth("tgk_streamer")
+        .json(&serde_json::json!({"model": "tts-1", "voice": "en-US-mock-1", "input": "Hi.", "response_format": "pcm"}))
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    let bytes = resp.bytes().await.unwrap();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+const ONE_STREAM: &str =
+    "key \"streamer\" limit reached: streams=1 running at once; retry when one ends";
+
+fn refused_for_its_one_stream((status, v): (u16, Value)) {
+    assert_eq!(status, 429, "{v}");
+    assert_eq!(v["error"]["message"], ONE_STREAM, "{v}");
+}
+
+/// Leases of `streamer` in Redis now, expired or not.
+async fn leases(redis: &RedisServer) -> usize {
+    use redis::AsyncCommands;
+    let client = redis::Client::open(redis.url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    conn.zcard("tts:streams:streamer").await.unwrap()
+}
+
+#[tokio::test]
+async fn a_keys_running_streams_are_one_count_across_gateways() {
+    use futures::SinkExt;
+    use tokio_tungstenite::tungstenite::Message;
+    let redis = RedisServer::start().await;
+    let lease = Duration::from_secs(15);
+    let a = streaming_gateway(&redis, lease).await;
+    let b = streaming_gateway(&redis, lease).await;
+
+    // A realtime context on A holds the key's one slot while it waits for more text.
+    let url = format!(
+        "ws://127.0.0.1:{}/v1/tts/realtime?token=tgk_streamer",
+        a.state.local_addr.port()
+    );
+    let (mut ws, _) = tokio_tungstenite::connect_async(url.as_str())
+        .await
+        .unwrap();
+    let speak_msg = serde_json::json!({"type": "speak", "context_id": "a", "text": "Hello",
+        "voice": "en-US-mock-1", "format": "pcm16", "max_buffer_delay_ms": 30000});
+    ws.send(Message::Text(speak_msg.to_string().into()))
+        .await
+        .unwrap();
+    a.eventually("A's context holds the slot", || async {
+        leases(&redis).await == 1
+    })
+    .await;
+    refused_for_its_one_stream(speak(&b).await);
+    refused_for_its_one_stream(speak(&a).await);
+
+    // The context ends: its slot is free for B.
+    let cancel = serde_json::json!({"type": "cancel", "context_id": "a"});
+    ws.send(Message::Text(cancel.to_string().into()))
+        .await
+        .unwrap();
+    b.eventually("A gives its slot back", || async {
+        leases(&redis).await == 0
+    })
+    .await;
+    let (status, _) = speak(&b).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        leases(&redis).await,
+        0,
+        "B's finished request gave its slot back"
+    );
+    drop(ws);
+}
+
+#[tokio::test]
+async fn a_dead_gateways_stream_slot_is_free_once_its_lease_runs_out() {
+    let redis = RedisServer::start().await;
+    let lease = Duration::from_millis(1500);
+    let b = streaming_gateway(&redis, lease).await;
+
+    // Another gateway takes the key's slot, then dies: it neither renews nor removes it.
+    let held = {
+        let settings = tts_gateway::Settings::for_tests();
+        let connection = tts_gateway::redis_backend::Redis::new(
+            &redis.url(),
+            settings.redis_timeout,
+            &settings.redis_key_prefix,
+            &tts_gateway::metrics::Metrics::new(),
+        )
+        .unwrap();
+        let dying = tts_gateway::redis_backend::RedisStreamLeases::new(connection, lease);
+        dying
+            .acquire("streamer", 1)
+            .await
+            .unwrap()
+            .expect("a free slot")
+    };
+    refused_for_its_one_stream(speak(&b).await);
+
+    b.eventually("the dead gateway's lease runs out", || async {
+        speak(&b).await.0 == 200
+    })
+    .await;
+    drop(held);
+    assert_eq!(leases(&redis).await, 0);
+}
