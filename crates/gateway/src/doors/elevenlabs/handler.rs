@@ -218,8 +218,10 @@ pub async fn upgrade(
     };
     let multi = path.as_str().ends_with("/multi-stream-input");
     let door = Api::ElevenLabs;
-    let client = match guard::identify_socket(&state, peer, &headers, raw.as_deref(), door) {
-        Ok(client) => client,
+    // Without a key in the handshake, the first message may bring it (`xi_api_key`).
+    let identified = guard::identify_socket_or_later(&state, peer, &headers, raw.as_deref(), door);
+    let (client, credential_due) = match identified {
+        Ok(identified) => identified,
         Err(refusal) => return socket::refuse(ws, refusal),
     };
     let checked = query_of(query).and_then(|q| {
@@ -233,7 +235,10 @@ pub async fn upgrade(
         )
     });
     match checked {
-        Ok(request) => socket::upgrade(ws, state, client, ElevenLabs::new(request, multi)),
+        Ok(request) => {
+            let door = ElevenLabs::new(request, multi, credential_due);
+            socket::upgrade(ws, state, client, door)
+        }
         Err(e) => e.into_response(),
     }
 }
