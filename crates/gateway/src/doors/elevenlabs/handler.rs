@@ -146,7 +146,7 @@ async fn prepare(
         .language_code
         .as_deref()
         .or(query.language_code.as_deref());
-    let request = request(
+    let mut request = request(
         state,
         voice_id,
         query.output_format.as_deref(),
@@ -154,6 +154,7 @@ async fn prepare(
         body.voice_settings.as_ref(),
         word_timestamps,
     )?;
+    request.cache.enabled = query.cache.unwrap_or(true);
     guard::spend_text(state, &client, &body.text)
         .await
         .map_err(|r| CODES.refusal(r))?;
@@ -225,14 +226,16 @@ pub async fn upgrade(
         Err(refusal) => return socket::refuse(ws, refusal),
     };
     let checked = query_of(query).and_then(|q| {
-        request(
+        let mut request = request(
             &state,
             &voice_id,
             q.output_format.as_deref(),
             q.language_code.as_deref(),
             None,
             true,
-        )
+        )?;
+        request.cache.enabled = q.cache.unwrap_or(true);
+        Ok(request)
     });
     match checked {
         Ok(request) => {

@@ -22,6 +22,8 @@ pub struct SpeechQuery {
     /// The sockets take the model here; the REST body has its own.
     pub model_id: Option<String>,
     pub language_code: Option<String>,
+    /// `cache=false`: not served from nor stored in the phrase cache (not ElevenLabs').
+    pub cache: Option<bool>,
 }
 
 /// `voice_settings`; only `speed` changes anything here.
