@@ -11,17 +11,21 @@ use tts_gateway::auth::{hash_hex, Signer};
 
 const SECRET: &str = "redis-test-secret-redis-test-secret";
 
-fn keys_file() -> PathBuf {
+/// A keys file of its own holding `lines`.
+fn write_keys(lines: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("tts-keys-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("keys");
-    let text = format!(
+    std::fs::write(&file, lines).unwrap();
+    file
+}
+
+fn keys_file() -> PathBuf {
+    write_keys(&format!(
         "starts {} sessions=2\nwords {} chars=30\n",
         hash_hex("tgk_starts"),
         hash_hex("tgk_words")
-    );
-    std::fs::write(&file, text).unwrap();
-    file
+    ))
 }
 
 async fn keyed(redis: &RedisServer, file: &Path) -> TestApp {
@@ -103,14 +107,10 @@ async fn a_keys_limits_are_one_limit_across_gateways_and_tokens_work_on_each() {
 
 /// Gateways whose keys file has `streamer` with `streams=1`, leases of `lease`.
 async fn streaming_gateway(redis: &RedisServer, lease: Duration) -> TestApp {
-    let dir = std::env::temp_dir().join(format!("tts-keys-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("keys");
-    std::fs::write(
-        &file,
-        format!("streamer {} streams=1\n", hash_hex("tgk_streamer")),
-    )
-    .unwrap();
+    let file = write_keys(&format!(
+        "streamer {} streams=1\n",
+        hash_hex("tgk_streamer")
+    ));
     gateway(redis, move |s| {
         s.auth.keys_file = Some(file);
         s.redis_claim_lease = lease;
@@ -120,10 +120,14 @@ async fn streaming_gateway(redis: &RedisServer, lease: Duration) -> TestApp {
 
 /// A speech request of `streamer` on `app`'s OpenAI door: its status and body.
 async fn speak(app: &TestApp) -> (u16, Value) {
+    speak_as(app, "tgk_streamer").await
+}
+
+async fn speak_as(app: &TestApp, key: &str) -> (u16, Value) {
     let resp = app
         .client
         .post(app.url("/v1/audio/speech"))
-        .bearer_auth("tgk_streamer")
+        .bearer_auth(key)
         .json(&serde_json::json!({"model": "tts-1", "voice": "en-US-mock-1", "input": "Hi.", "response_format": "pcm"}))
         .send()
         .await
@@ -157,7 +161,10 @@ async fn a_keys_running_streams_are_one_count_across_gateways() {
     use futures::SinkExt;
     use tokio_tungstenite::tungstenite::Message;
     let redis = RedisServer::start().await;
-    let lease = Duration::from_secs(15);
+    // Short enough to run out five times over while A's context is open (so the renewals
+    // are what keeps the slot), and long enough that a busy machine would have to hold up
+    // a renewal (due every 200 ms) for 400 ms to lose it.
+    let lease = Duration::from_millis(600);
     let a = streaming_gateway(&redis, lease).await;
     let b = streaming_gateway(&redis, lease).await;
 
@@ -180,6 +187,10 @@ async fn a_keys_running_streams_are_one_count_across_gateways() {
     .await;
     refused_for_its_one_stream(speak(&b).await);
     refused_for_its_one_stream(speak(&a).await);
+    // Five leases later the running context still holds its slot.
+    tokio::time::sleep(lease * 5).await;
+    assert_eq!(leases(&redis).await, 1);
+    refused_for_its_one_stream(speak(&b).await);
 
     // The context ends: its slot is free for B.
     let cancel = serde_json::json!({"type": "cancel", "context_id": "a"});
@@ -231,4 +242,30 @@ async fn a_dead_gateways_stream_slot_is_free_once_its_lease_runs_out() {
     .await;
     drop(held);
     assert_eq!(leases(&redis).await, 0);
+}
+
+#[tokio::test]
+async fn a_stream_limit_refuses_with_503_while_redis_is_down_and_a_key_without_one_is_served() {
+    // Every other count in memory: only the stream leases need the (absent) Redis.
+    let down = RedisServer::reserve();
+    let file = write_keys(&format!(
+        "streamer {} streams=1\nfree {}\n",
+        hash_hex("tgk_streamer"),
+        hash_hex("tgk_free")
+    ));
+    let parts = tts_gateway::Components {
+        rate_counter: Some(std::sync::Arc::new(
+            tts_gateway::rate_limit::MemoryRateCounter::new(100),
+        )),
+        ..Default::default()
+    };
+    let app = crate::gateway_with(&down, move |s| s.auth.keys_file = Some(file), parts).await;
+    let (status, v) = speak(&app).await;
+    assert_eq!(status, 503, "{v}");
+    let said = v["error"]["message"].as_str().unwrap();
+    assert!(
+        said.starts_with("rate limiter unavailable: Redis"),
+        "{said}"
+    );
+    assert_eq!(speak_as(&app, "tgk_free").await.0, 200);
 }
