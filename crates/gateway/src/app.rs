@@ -76,9 +76,9 @@ impl Application {
         metrics.preregister(&providers.ids());
         let redis = crate::redis_backend::from_settings(&settings, &metrics)?;
         let cache = crate::cache::build(&settings, &metrics, &providers)?;
-        let (redis_store, redis_counter) = match redis {
-            Some(b) => (Some(b.store), Some(b.rate_counter)),
-            None => (None, None),
+        let (redis_store, redis_counter, redis) = match redis {
+            Some(b) => (Some(b.store), Some(b.rate_counter), Some(b.redis)),
+            None => (None, None, None),
         };
         // The keys' counts go where the address counts go: to Redis when it is configured
         // (or a counter the caller brings), so they are global.
@@ -117,7 +117,7 @@ impl Application {
                 std::io::Error::other(format!("LEXICON_FILE {}: {e}", path.display()))
             })?),
         };
-        let auth = build_auth(&settings, redis_auth_counter)?;
+        let auth = build_auth(&settings, redis_auth_counter, redis)?;
         let state = Arc::new(AppState {
             auth,
             lexicon,
@@ -248,10 +248,11 @@ impl Application {
 }
 
 /// The keys, when `API_KEYS_FILE` is set; a malformed file stops the start with the
-/// line it found wrong.
+/// line it found wrong. With `redis`, the keys' running streams are leases in it.
 fn build_auth(
     settings: &Settings,
     shared: Option<Arc<dyn RateCounter>>,
+    redis: Option<crate::redis_backend::Redis>,
 ) -> std::io::Result<Option<crate::auth::Auth>> {
     let Some(path) = &settings.auth.keys_file else {
         return Ok(None);
@@ -281,10 +282,17 @@ fn build_auth(
         }
     };
     let tracked = settings.rate_limit_max_clients;
+    let streams = match redis {
+        Some(redis) => crate::auth::StreamCounts::shared(
+            crate::redis_backend::RedisStreamLeases::new(redis, settings.redis_claim_lease),
+        ),
+        None => crate::auth::StreamCounts::default(),
+    };
     Ok(Some(crate::auth::Auth::new(
         keys,
         settings.auth.token_signer.clone(),
         (counter(tracked), counter(tracked)),
+        streams,
     )))
 }
 

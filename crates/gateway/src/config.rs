@@ -216,7 +216,7 @@ impl Settings {
                     ))
                 }
             },
-            redis_url: redis_url(get)?,
+            redis_url: redis_url(get, "REDIS_URL")?,
             redis_timeout: ms("REDIS_TIMEOUT_MS", 500)?,
             redis_claim_lease: ms("REDIS_CLAIM_LEASE_MS", 15_000)?,
             redis_key_prefix: get("REDIS_KEY_PREFIX").unwrap_or_else(|| "tts:".into()),
@@ -386,15 +386,19 @@ fn auth_settings(get: &dyn Fn(&str) -> Option<String>) -> Result<AuthSettings, C
     })
 }
 
-/// `REDIS_URL`, checked for a scheme this build can connect with (no connection is made).
-fn redis_url(get: &dyn Fn(&str) -> Option<String>) -> Result<Option<String>, ConfigError> {
-    let Some(url) = get("REDIS_URL").filter(|u| !u.trim().is_empty()) else {
+/// A Redis URL variable (`REDIS_URL`, `CACHE_REDIS_URL`), checked for a scheme this build
+/// can connect with (no connection is made).
+pub(crate) fn redis_url(
+    get: &dyn Fn(&str) -> Option<String>,
+    name: &str,
+) -> Result<Option<String>, ConfigError> {
+    let Some(url) = get(name).filter(|u| !u.trim().is_empty()) else {
         return Ok(None);
     };
     let url = url.trim().to_string();
     redis::Client::open(url.as_str()).map_err(|e| {
         err(
-            "REDIS_URL",
+            name,
             format!("expected redis://[:password@]host:port[/db] or redis+unix:///path: {e}"),
         )
     })?;

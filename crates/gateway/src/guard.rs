@@ -128,6 +128,50 @@ pub fn identify_socket(
     }
 }
 
+/// [`identify_socket`] for a door whose protocol may carry the credential in the
+/// socket's first message instead (ElevenLabs' `xi_api_key`). With keys on and no
+/// credential in the handshake at all, the socket is accepted provisionally: the client
+/// is known by its address only, and `true` says its credential is still due; the door
+/// passes the first message's credential to [`identify_message`] before it does anything
+/// else.
+pub fn identify_socket_or_later(
+    state: &AppState,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    query: Option<&str>,
+    door: Api,
+) -> Result<(Client, bool), Refusal> {
+    if state.auth.is_some() && crate::auth::credential(headers, query).is_none() {
+        let ip = client_ip(peer, headers, &state.settings.trusted_proxies);
+        return Ok((Client { ip, key: None }, true));
+    }
+    identify_socket(state, peer, headers, query, door).map(|client| (client, false))
+}
+
+/// The client at `ip` of a provisionally accepted socket ([`identify_socket_or_later`]),
+/// from the credential its first message carried (`None`: it carried none).
+pub fn identify_message(
+    state: &AppState,
+    ip: IpAddr,
+    credential: Option<&str>,
+    door: Api,
+) -> Result<Client, Refusal> {
+    let Some(auth) = &state.auth else {
+        return Ok(Client { ip, key: None });
+    };
+    let verified = match credential {
+        Some(presented) => auth.verify(presented, door),
+        None => Err(AuthError::Missing),
+    };
+    match verified {
+        Ok(principal) => Ok(Client {
+            ip,
+            key: Some(principal.key),
+        }),
+        Err(e) => Err(refuse(state, &e)),
+    }
+}
+
 /// Counts an authentication refusal and turns it into a [`Refusal`].
 pub fn refuse(state: &AppState, e: &AuthError) -> Refusal {
     state
@@ -147,7 +191,7 @@ pub fn refuse(state: &AppState, e: &AuthError) -> Refusal {
 /// `sessions` limit. The slot is given back when it is dropped: keep it as long as the
 /// stream runs (`Job::hold`).
 pub async fn rate_limit(state: &AppState, client: &Client) -> Result<Slot, Refusal> {
-    let slot = stream_slot(state, client)?;
+    let slot = stream_slot(state, client).await?;
     let decision = state
         .limiter
         .check(client.ip)
@@ -188,15 +232,21 @@ pub async fn rate_limit(state: &AppState, client: &Client) -> Result<Slot, Refus
 }
 
 /// A slot of the key's `streams` limit alone, for a stream whose start was counted
-/// already (a session's socket, `/file`).
-pub fn stream_slot(state: &AppState, client: &Client) -> Result<Slot, Refusal> {
+/// already (a session's socket, `/file`). With Redis unreachable the stream is refused
+/// (503), as the key's other limits are.
+pub async fn stream_slot(state: &AppState, client: &Client) -> Result<Slot, Refusal> {
     let (Some(auth), Some(key)) = (&state.auth, &client.key) else {
         return Ok(Slot::none());
     };
     let Some(limit) = key.limits.streams else {
         return Ok(Slot::none());
     };
-    auth.streams.acquire(&key.name, limit).ok_or_else(|| {
+    let slot = auth
+        .streams
+        .acquire(&key.name, limit)
+        .await
+        .map_err(Refusal::Unavailable)?;
+    slot.ok_or_else(|| {
         hit(state, "key_streams", Duration::ZERO);
         Refusal::RateLimited {
             detail: format!(

@@ -9,7 +9,9 @@
 //! anyone) or `Authorization: Token …` (Deepgram's SDK), `xi-api-key` (ElevenLabs),
 //! `X-API-Key` (Cartesia's older clients), and on WebSockets the `token` query
 //! parameter, since a browser cannot set headers there (also `api_key`/`access_token`,
-//! the names Cartesia's socket takes). A credential starting `tgt_` is a token
+//! the names Cartesia's socket takes); ElevenLabs' sockets may bring it in their first
+//! message instead ([`Auth::verify`], through `crate::guard::identify_message`). A
+//! credential starting `tgt_` is a token
 //! ([`token`]); anything else is a key ([`keys`]).
 
 pub mod keys;
@@ -84,17 +86,19 @@ pub struct Auth {
 }
 
 impl Auth {
-    /// `counters`: the session and character counters (Redis ones when configured, so
-    /// the counts are global), each used with one period only.
+    /// `counters`: the session and character counters, each used with one period only;
+    /// `streams`: the running streams. Redis ones when configured, so the counts are
+    /// global.
     pub fn new(
         keys: KeysFile,
         signer: Option<Signer>,
         counters: (Arc<dyn RateCounter>, Arc<dyn RateCounter>),
+        streams: StreamCounts,
     ) -> Self {
         Self {
             keys,
             signer,
-            streams: StreamCounts::default(),
+            streams,
             sessions: counters.0,
             chars: counters.1,
         }
@@ -116,16 +120,25 @@ impl Auth {
         door: Api,
     ) -> Result<Principal, AuthError> {
         let presented = credential(headers, query).ok_or(AuthError::Missing)?;
+        self.verify(&presented, door)
+    }
+
+    /// The principal of credential `presented` (a key, or a `tgt_` token) used on `door`.
+    pub fn verify(&self, presented: &str, door: Api) -> Result<Principal, AuthError> {
+        let presented = presented.trim();
+        if presented.is_empty() {
+            return Err(AuthError::Missing);
+        }
         let keys = self.keys.current();
         if !presented.starts_with(token::PREFIX) {
-            let key = keys.find(&presented).ok_or(AuthError::InvalidKey)?;
+            let key = keys.find(presented).ok_or(AuthError::InvalidKey)?;
             return Ok(Principal {
                 key,
                 via_token: false,
             });
         }
         let signer = self.signer.as_ref().ok_or(AuthError::TokensOff)?;
-        let claims = signer.verify(&presented, unix_now()).map_err(|e| match e {
+        let claims = signer.verify(presented, unix_now()).map_err(|e| match e {
             token::TokenError::Expired(s) => AuthError::Expired(s),
             other => AuthError::InvalidToken(other.to_string()),
         })?;

@@ -34,7 +34,7 @@ pub use entry::{Entry, Key};
 pub use flight::{Flights, Next, Participant};
 pub use metrics::CacheMetrics;
 
-use crate::config::{err, list, num};
+use crate::config::{err, list, num, redis_url};
 use crate::metrics::ProviderLabels;
 use crate::pipeline::{Segmenter, SegmenterConfig};
 use memory::Memory;
@@ -63,6 +63,10 @@ pub struct CacheSettings {
     /// `CACHE_REDIS_TIMEOUT_MS` (50): the longest a cache lookup waits for Redis before
     /// it synthesises instead.
     pub redis_timeout: Duration,
+    /// `CACHE_REDIS_URL` (unset: `REDIS_URL`): a Redis of the shared tier's own, so that
+    /// cache writes can go to a server without persistence while sessions and limits
+    /// stay in a persisted one (docs/RELIABILITY.md).
+    pub redis_url: Option<String>,
 }
 
 impl CacheSettings {
@@ -80,6 +84,7 @@ impl CacheSettings {
             max_entry_bytes: num::<usize>(get, "CACHE_MAX_ENTRY_KB", 1024, 1)? << 10,
             redis_ttl: Duration::from_secs(num(get, "CACHE_REDIS_TTL_SECONDS", 86_400, 0)?),
             redis_timeout: Duration::from_millis(num(get, "CACHE_REDIS_TIMEOUT_MS", 50, 1)?),
+            redis_url: redis_url(get, "CACHE_REDIS_URL")?,
         })
     }
 }
@@ -261,15 +266,17 @@ impl<S: Send + 'static> PhraseCache<S> {
     }
 }
 
-/// The cache `settings.cache` asks for, with a Redis tier when `REDIS_URL` is set (no
-/// connection is made here). Says at start-up what is cached.
+/// The cache `settings.cache` asks for, with a Redis tier in `CACHE_REDIS_URL`, else
+/// `REDIS_URL`, when one is set (no connection is made here). Says at start-up what is
+/// cached.
 pub fn build<S: Send + 'static>(
     settings: &crate::config::Settings,
     metrics: &crate::metrics::Metrics,
     providers: &tts_providers::Registry,
 ) -> std::io::Result<PhraseCache<S>> {
     let c = &settings.cache;
-    let shared = match &settings.redis_url {
+    let url = c.redis_url.as_ref().or(settings.redis_url.as_ref());
+    let shared = match url {
         Some(url) if c.budget_bytes > 0 && !c.redis_ttl.is_zero() => {
             Some(Shared::new(crate::redis_backend::Redis::new(
                 url,
@@ -373,5 +380,13 @@ mod tests {
         let e = CacheSettings::from_lookup(&|k| (k == "CACHE_ENGINES").then(|| " , ".into()))
             .unwrap_err();
         assert_eq!(e.var, "CACHE_ENGINES");
+        assert_eq!(
+            s.redis_url, None,
+            "the shared tier goes where REDIS_URL goes"
+        );
+        let e =
+            CacheSettings::from_lookup(&|k| (k == "CACHE_REDIS_URL").then(|| "http://x".into()))
+                .unwrap_err();
+        assert_eq!(e.var, "CACHE_REDIS_URL");
     }
 }

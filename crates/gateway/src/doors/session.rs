@@ -48,8 +48,10 @@ pub async fn upgrade(
     // The session's start was counted when it was created; its stream takes a slot of
     // the key's `streams` limit.
     let door = Api::Session;
-    let hold = guard::identify_socket(&state, peer, &headers, query.as_deref(), door)
-        .and_then(|client| guard::stream_slot(&state, &client));
+    let hold = match guard::identify_socket(&state, peer, &headers, query.as_deref(), door) {
+        Ok(client) => guard::stream_slot(&state, &client).await,
+        Err(refusal) => Err(refusal),
+    };
     let hold = match hold {
         Ok(hold) => hold,
         Err(refusal) => return socket::refuse(ws, refusal),

@@ -15,14 +15,20 @@
 //!   session's `audio_rate` field;
 //! - `{prefix}audio-index`, `{prefix}audio-bytes`: the retained audio, oldest first, and
 //!   its total size, which `SESSION_AUDIO_BUDGET_MB` bounds across all gateways;
-//! - `{prefix}rl:{window}:{client}`: the client's request count in a rate-limit window.
+//! - `{prefix}rl:{window}:{client}`: the client's request count in a rate-limit window
+//!   (a key's `sessions=` and `chars=` counts too, as client `key-sessions:{name}` and
+//!   `key-chars:{name}`);
+//! - `{prefix}streams:{name}`: sorted set, the leases of key `name`'s running streams
+//!   (`streams=N`), scored by when each runs out.
 //!
 //! Pub/sub channel (not a key): `{prefix}streamed:{id}`, published to when session `id`
 //! stops streaming (completed, failed or released), for `/file` requests waiting on it.
 
 mod rate;
+mod streams;
 
 pub use rate::RedisRateCounter;
+pub use streams::{RedisStreamLeases, StreamLease};
 
 use crate::config::Settings;
 use crate::metrics::{BackendErrorLabels, BackendLabels, Metrics};
@@ -80,6 +86,8 @@ impl RedisError {
 pub struct Backends {
     pub store: Arc<dyn SessionStore>,
     pub rate_counter: Arc<dyn RateCounter>,
+    /// The handle both use, for the keys' stream leases.
+    pub redis: Redis,
 }
 
 /// The Redis-backed store and counter when `REDIS_URL` is set; `None` otherwise. Makes
@@ -99,7 +107,8 @@ pub fn from_settings(settings: &Settings, metrics: &Metrics) -> std::io::Result<
     redis.warm_up();
     Ok(Some(Backends {
         store: Arc::new(RedisStore::new(redis.clone(), settings)),
-        rate_counter: Arc::new(RedisRateCounter::new(redis)),
+        rate_counter: Arc::new(RedisRateCounter::new(redis.clone())),
+        redis,
     }))
 }
 

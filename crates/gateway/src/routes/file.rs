@@ -187,7 +187,7 @@ async fn audio_of(
                 Claim::Claimed(s) => {
                     // Synthesised now: a stream of the key's (`streams` limit).
                     let hold = match &client {
-                        Some(c) => guard::stream_slot(state, c),
+                        Some(c) => guard::stream_slot(state, c).await,
                         None => Ok(Slot::none()),
                     };
                     match hold {

@@ -353,3 +353,82 @@ async fn cached_sentences_sound_and_time_their_words_as_an_uncached_text_does() 
     assert_eq!(miss.audio, plain.audio);
     assert_eq!(hit.audio, plain.audio);
 }
+
+/// One synthesis of `text` by the counted engine through `door`, with the door's own
+/// cache opt-out when `cached` is false; its audio is asserted to come back.
+async fn speak_through(app: &TestApp, door: &str, text: &str, cached: bool) {
+    let voice = json!({"mode": "id", "id": "v1"});
+    let opt_out = if cached { "" } else { "&cache=false" };
+    let req = match door {
+        "elevenlabs" => app
+            .client
+            .post(app.url(&format!(
+                "/elevenlabs/v1/text-to-speech/v1/stream?output_format=pcm_16000{opt_out}"
+            )))
+            .json(&json!({"text": text})),
+        "deepgram" => app
+            .client
+            .post(app.url(&format!(
+                "/v1/speak?model=v1&encoding=linear16&container=none&sample_rate=16000{opt_out}"
+            )))
+            .json(&json!({"text": text})),
+        "cartesia" => {
+            let mut body = json!({"model_id": "sonic-2", "transcript": text, "voice": voice,
+                "output_format": {"container": "raw", "encoding": "pcm_s16le", "sample_rate": RATE}});
+            if !cached {
+                body["cache"] = json!(false);
+            }
+            app.client.post(app.url("/cartesia/tts/bytes")).json(&body)
+        }
+        "wyoming" => return wyoming_speak(app, text, cached).await,
+        other => unreachable!("{other}"),
+    };
+    let resp = req.send().await.unwrap();
+    assert_eq!(resp.status(), 200, "{door}");
+    assert!(!resp.bytes().await.unwrap().is_empty(), "{door}");
+}
+
+async fn wyoming_speak(app: &TestApp, text: &str, cached: bool) {
+    use crate::wyoming::{read, send};
+    let port = app.wyoming_port.expect("WYOMING_PORT is on");
+    let tcp = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let mut r = tokio::io::BufReader::new(tcp);
+    let mut data = json!({"text": text, "voice": {"name": "v1"}});
+    if !cached {
+        data["cache"] = json!(false);
+    }
+    send(&mut r, json!({"type": "synthesize", "data": data})).await;
+    let mut audio = 0;
+    loop {
+        let (kind, data, payload) = read(&mut r).await.expect("events until audio-stop");
+        assert_ne!(kind, "error", "{data}");
+        audio += payload.len();
+        if kind == "audio-stop" {
+            break;
+        }
+    }
+    assert!(audio > 0);
+}
+
+#[tokio::test]
+async fn the_vendor_doors_opt_out_of_the_cache_in_their_own_place() {
+    let engine = Counted::new(false);
+    let app = spawn_counted(&engine, |s| s.wyoming_port = Some(0)).await;
+    for (n, door) in ["elevenlabs", "deepgram", "cartesia", "wyoming"]
+        .into_iter()
+        .enumerate()
+    {
+        let text = format!("Through the {door} door.");
+        speak_through(&app, door, &text, true).await;
+        speak_through(&app, door, &text, true).await;
+        assert_eq!(engine.calls(), 2 * n + 1, "{door}: the repeat was a hit");
+        speak_through(&app, door, &text, false).await;
+        assert_eq!(
+            engine.calls(),
+            2 * n + 2,
+            "{door}: the opted-out repeat synthesised"
+        );
+    }
+}

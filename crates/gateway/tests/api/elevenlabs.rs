@@ -1,7 +1,7 @@
 //! ElevenLabs' sockets at the wire level: the official SDK's socket helper cannot reach a
 //! gateway over plain HTTP (it always uses wss), and it has no multi-context client.
 
-use crate::helpers::spawn_app;
+use crate::helpers::{spawn_app, spawn_with, TestApp};
 use crate::sockets::{Frame, Sock};
 use base64::Engine;
 use serde_json::{json, Value};
@@ -147,4 +147,94 @@ async fn bad_requests_get_elevenlabs_errors() {
         .await;
     let e = s.until(|v| v.get("error").is_some()).await.pop().unwrap();
     assert!(e["message"].as_str().unwrap().contains("speed"), "{e}");
+}
+
+/// A gateway with keys on: `el`'s key is `tgk_el`.
+async fn keyed() -> TestApp {
+    let dir = std::env::temp_dir().join(format!("tts-keys-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("keys");
+    let line = format!("el {}\n", tts_gateway::auth::hash_hex("tgk_el"));
+    std::fs::write(&file, line).unwrap();
+    spawn_with(
+        move |s| s.auth.keys_file = Some(file),
+        tts_gateway::Components::default(),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_socket_opened_without_a_key_is_opened_by_its_first_messages_key() {
+    let app = keyed().await;
+    // stream-input: ElevenLabs' SDK sends the key as `xi-api-key` in the first message.
+    let path = format!("{PATH}/stream-input?output_format=pcm_16000");
+    let mut s = Sock::connect(&app, &path).await;
+    s.send(json!({"text": " ", "xi-api-key": "tgk_el"})).await;
+    s.send(json!({"text": "Hello there.", "flush": true})).await;
+    s.send(json!({"text": ""})).await;
+    let frames = s.until(|v| v["isFinal"] == true).await;
+    assert!(secs(&audio_of(&frames, None)) > 0.5, "{frames:?}");
+    assert!(matches!(s.next().await, Frame::Closed(1000)));
+
+    // multi-stream-input: `xi_api_key`, or a bearer `authorization`, with the first context.
+    for first in [
+        json!({"text": "Hi.", "context_id": "a", "flush": true, "xi_api_key": "tgk_el"}),
+        json!({"text": "Hi.", "context_id": "a", "flush": true, "authorization": "Bearer tgk_el"}),
+    ] {
+        let mut s = Sock::connect(
+            &app,
+            &format!("{PATH}/multi-stream-input?output_format=pcm_16000"),
+        )
+        .await;
+        s.send(first).await;
+        s.send(json!({"context_id": "a", "close_context": true}))
+            .await;
+        let frames = s
+            .until(|v| v["contextId"] == "a" && v["isFinal"] == true)
+            .await;
+        assert!(secs(&audio_of(&frames, Some("a"))) > 0.2, "{frames:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_first_message_with_no_key_or_a_wrong_one_closes_the_socket_with_1008() {
+    let app = keyed().await;
+    for (tail, first, reason) in [
+        ("stream-input", json!({"text": " "}), "401: missing API key"),
+        (
+            "stream-input",
+            json!({"text": " ", "xi_api_key": "tgk_wrong"}),
+            "401: invalid API key (unknown or revoked)",
+        ),
+        (
+            "stream-input",
+            json!("not an object"),
+            "401: missing API key",
+        ),
+        (
+            "multi-stream-input",
+            json!({"text": "Hi.", "context_id": "a"}),
+            "401: missing API key",
+        ),
+        (
+            "multi-stream-input",
+            json!({"text": " ", "context_id": "a", "xi_api_key": "tgk_wrong"}),
+            "401: invalid API key (unknown or revoked)",
+        ),
+    ] {
+        let mut s = Sock::connect(&app, &format!("{PATH}/{tail}?output_format=pcm_16000")).await;
+        s.send(first.clone()).await;
+        // Nothing of a later message is done: the socket is closed before it is read.
+        let _ = s.try_send(json!({"text": "Hello.", "flush": true})).await;
+        let (code, said) = s.close_reason().await;
+        assert_eq!(code, 1008, "{tail} {first}: {said}");
+        assert!(said.starts_with(reason), "{tail} {first}: {said}");
+    }
+    // A key in the handshake is checked there, as before: a wrong one never gets to speak.
+    let mut s = Sock::connect(&app, &format!("{PATH}/stream-input?api_key=tgk_wrong")).await;
+    let (code, said) = s.close_reason().await;
+    assert_eq!(
+        (code, said.as_str()),
+        (1008, "401: invalid API key (unknown or revoked)")
+    );
 }

@@ -48,6 +48,29 @@ impl Sock {
             .unwrap();
     }
 
+    /// Sends without failing if the server closed the socket already.
+    pub async fn try_send(&mut self, v: Value) -> bool {
+        self.ws
+            .send(Message::Text(v.to_string().into()))
+            .await
+            .is_ok()
+    }
+
+    /// The server's close, which must be its next frame: its code and reason (the test
+    /// fails on any other frame, an end without a close, or nothing within 10 s).
+    pub async fn close_reason(&mut self) -> (u16, String) {
+        loop {
+            let msg = tokio::time::timeout(Duration::from_secs(10), self.ws.next())
+                .await
+                .expect("a frame within 10 s");
+            match msg {
+                Some(Ok(Message::Close(Some(c)))) => return (c.code.into(), c.reason.to_string()),
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+                other => panic!("expected a close with a reason, got {other:?}"),
+            }
+        }
+    }
+
     /// The next frame; fails the test if none comes within 10 s.
     pub async fn next(&mut self) -> Frame {
         loop {

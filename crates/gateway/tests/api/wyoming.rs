@@ -9,7 +9,7 @@ use tokio::net::TcpStream;
 use tts_gateway::Components;
 
 /// Reads one event: its type, data and payload; `None` at the end of the stream.
-async fn read(r: &mut BufReader<TcpStream>) -> Option<(String, Value, Vec<u8>)> {
+pub async fn read(r: &mut BufReader<TcpStream>) -> Option<(String, Value, Vec<u8>)> {
     let mut line = String::new();
     let n = tokio::time::timeout(Duration::from_secs(10), r.read_line(&mut line))
         .await
@@ -31,7 +31,7 @@ async fn read(r: &mut BufReader<TcpStream>) -> Option<(String, Value, Vec<u8>)> 
     Some((header["type"].as_str().unwrap().to_string(), data, payload))
 }
 
-async fn send(r: &mut BufReader<TcpStream>, event: Value) {
+pub async fn send(r: &mut BufReader<TcpStream>, event: Value) {
     let line = event.to_string() + "\n";
     r.get_mut().write_all(line.as_bytes()).await.unwrap();
 }

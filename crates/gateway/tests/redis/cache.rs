@@ -76,3 +76,43 @@ async fn a_redis_that_is_down_is_bypassed_and_the_request_succeeds() {
     let memory = [("provider", "mock_tone"), ("tier", "memory")];
     assert_eq!(count(&app, "tts_cache_hits_total", &memory).await, 1.0);
 }
+
+/// The keys of `redis` matching `pattern`.
+async fn keys(redis: &RedisServer, pattern: &str) -> Vec<String> {
+    let client = redis::Client::open(redis.url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    redis::cmd("KEYS")
+        .arg(pattern)
+        .query_async(&mut conn)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn cache_redis_url_keeps_the_shared_tier_apart_from_the_sessions() {
+    let sessions = RedisServer::start().await;
+    let phrases = RedisServer::start().await;
+    let apart = |s: &mut Settings| {
+        cached(s);
+        s.cache.redis_url = Some(phrases.url());
+    };
+    let a = gateway_with(&sessions, apart, Components::default()).await;
+    let b = gateway_with(&sessions, apart, Components::default()).await;
+    let text = body("Your call is important to us.", "pcm16", 16000);
+    let (id, _) = a.create(&text).await;
+    let first = a.stream(&id).await;
+    assert!(first.is_eos());
+    a.eventually("the sentence reached the cache's Redis", || async {
+        !keys(&phrases, "tts:phrase:*").await.is_empty()
+    })
+    .await;
+    let (id, _) = b.create(&text).await;
+    let second = b.stream(&id).await;
+    assert_eq!(second.audio, first.audio);
+    let redis_hit = [("provider", "mock_tone"), ("tier", "redis")];
+    assert_eq!(count(&b, "tts_cache_hits_total", &redis_hit).await, 1.0);
+    // The sessions went to their Redis, and no sentence did.
+    assert!(!keys(&sessions, "tts:session:*").await.is_empty());
+    assert!(keys(&sessions, "tts:phrase:*").await.is_empty());
+    assert!(keys(&phrases, "tts:session:*").await.is_empty());
+}

@@ -40,8 +40,9 @@ impl Cartesia {
         g: &Generation,
     ) -> Result<(), Vec<Reply>> {
         let settings = g.settings().map_err(|e| fail(Some(id), e))?;
-        let request =
+        let mut request =
             request(&cx.state, &settings, g.add_timestamps).map_err(|e| fail(Some(id), e))?;
+        request.cache.enabled = g.cache.unwrap_or(true);
         let delay = match g.max_buffer_delay_ms {
             None => cx.limits.max_buffer_delay,
             Some(ms) if (1..=MAX_BUFFER_DELAY_MS).contains(&ms) => Duration::from_millis(ms),

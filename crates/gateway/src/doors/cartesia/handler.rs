@@ -33,7 +33,8 @@ pub async fn bytes(
     let generation: Generation =
         CODES.json_body(body, (StatusCode::UNPROCESSABLE_ENTITY, "invalid_request"))?;
     http::check_text(&state, &generation.transcript).map_err(|m| CODES.invalid(m))?;
-    let request = request(&state, &generation.settings()?, false)?;
+    let mut request = request(&state, &generation.settings()?, false)?;
+    request.cache.enabled = generation.cache.unwrap_or(true);
     guard::spend_text(&state, &client, &generation.transcript)
         .await
         .map_err(|r| CODES.refusal(r))?;

@@ -36,6 +36,9 @@ pub struct Generation {
     pub max_buffer_delay_ms: Option<u64>,
     #[serde(default)]
     pub cancel: bool,
+    /// `"cache": false`: not served from nor stored in the phrase cache (not Cartesia's;
+    /// on a socket, read from a context's first input).
+    pub cache: Option<bool>,
 }
 
 #[derive(Debug, Default, Clone, PartialEq, Deserialize)]

@@ -83,7 +83,7 @@ fn query_of(query: Result<Query<SpeakQuery>, QueryRejection>) -> Result<SpeakQue
 }
 
 fn request(state: &AppState, out: &Output) -> Result<SpeechRequest, DeepgramError> {
-    resolve(
+    let mut request = resolve(
         state,
         Wanted {
             provider: None,
@@ -98,5 +98,7 @@ fn request(state: &AppState, out: &Output) -> Result<SpeechRequest, DeepgramErro
             reading: Default::default(),
         },
     )
-    .map_err(error::unservable)
+    .map_err(error::unservable)?;
+    request.cache.enabled = out.cache;
+    Ok(request)
 }

@@ -23,6 +23,8 @@ pub struct SpeakQuery {
     /// Bits per second (mp3, opus, aac); a float in the SDK.
     pub bit_rate: Option<f64>,
     pub speed: Option<f32>,
+    /// `cache=false`: not served from nor stored in the phrase cache (not Deepgram's).
+    pub cache: Option<bool>,
     pub callback: Option<String>,
     /// Accepted and ignored: nothing here is used to train anything.
     #[allow(dead_code)]
@@ -47,6 +49,7 @@ pub struct Output {
     pub sample_rate: u32,
     pub bitrate_kbps: Option<u32>,
     pub speed: Option<f32>,
+    pub cache: bool,
 }
 
 /// Reads the query; `socket` is true for the WebSocket, which takes only raw
@@ -124,6 +127,7 @@ pub fn output(q: &SpeakQuery, socket: bool) -> Result<Output, DeepgramError> {
         sample_rate: q.sample_rate.map_or(default_rate, |r| r as u32),
         bitrate_kbps: q.bit_rate.map(|b| (b / 1000.0) as u32),
         speed: q.speed,
+        cache: q.cache.unwrap_or(true),
     })
 }
 

@@ -10,10 +10,16 @@
 //!   stops the context at once (barge-in: nothing of it is written after its `isFinal`);
 //!   `text: ""` keeps a context alive (nothing to do here); `close_socket: true` speaks
 //!   what every context holds, then closes.
+//!
+//! With keys on, a socket opened without a key (no header, no query) is accepted
+//! provisionally: its first message must carry one (`xi_api_key`, as ElevenLabs allows,
+//! or `authorization`), checked by the same hook as a header's, or the socket is closed
+//! with 1008 and the reason before anything else is done.
 
 use super::handler::speed;
 use super::wire::{self, ElevenLabsWire, Incoming};
 use crate::doors::socket::{Contexts, Door, Reply};
+use crate::guard;
 use crate::pipeline::{close, Api, SpeechRequest};
 use std::sync::Arc;
 
@@ -26,14 +32,39 @@ pub struct ElevenLabs {
     multi: bool,
     /// `close_socket` was asked for: the socket closes when its last context ends.
     closing: bool,
+    /// The socket was opened without a key: its first message must carry one.
+    credential_due: bool,
 }
 
 impl ElevenLabs {
-    pub fn new(base: SpeechRequest, multi: bool) -> Self {
+    /// `credential_due`: see [`guard::identify_socket_or_later`].
+    pub fn new(base: SpeechRequest, multi: bool, credential_due: bool) -> Self {
         Self {
             base,
             multi,
             closing: false,
+            credential_due,
+        }
+    }
+
+    /// Authenticates the socket by its first message's credential (parsed, or not);
+    /// on refusal, the close that answers it.
+    fn authenticate(
+        &mut self,
+        cx: &mut Contexts<()>,
+        m: Option<&Incoming>,
+    ) -> Result<(), Vec<Reply>> {
+        let credential = m.and_then(Incoming::credential);
+        match guard::identify_message(&cx.state, cx.client.ip, credential, Self::API) {
+            Ok(client) => {
+                cx.client = client;
+                self.credential_due = false;
+                Ok(())
+            }
+            Err(refusal) => {
+                let (code, reason) = refusal.close_reason();
+                Err(vec![Reply::Close(code, reason)])
+            }
         }
     }
 
@@ -76,7 +107,13 @@ impl Door for ElevenLabs {
     type Settings = ();
 
     async fn on_text(&mut self, cx: &mut Contexts<()>, text: &str) -> Vec<Reply> {
-        let m = match wire::parse(text) {
+        let parsed = wire::parse(text);
+        if self.credential_due {
+            if let Err(close) = self.authenticate(cx, parsed.as_ref().ok()) {
+                return close;
+            }
+        }
+        let m = match parsed {
             Ok(m) => m,
             Err(e) => return self.fail(None, 400, &e),
         };

@@ -146,7 +146,7 @@ async fn prepare(
         .language_code
         .as_deref()
         .or(query.language_code.as_deref());
-    let request = request(
+    let mut request = request(
         state,
         voice_id,
         query.output_format.as_deref(),
@@ -154,6 +154,7 @@ async fn prepare(
         body.voice_settings.as_ref(),
         word_timestamps,
     )?;
+    request.cache.enabled = query.cache.unwrap_or(true);
     guard::spend_text(state, &client, &body.text)
         .await
         .map_err(|r| CODES.refusal(r))?;
@@ -218,22 +219,29 @@ pub async fn upgrade(
     };
     let multi = path.as_str().ends_with("/multi-stream-input");
     let door = Api::ElevenLabs;
-    let client = match guard::identify_socket(&state, peer, &headers, raw.as_deref(), door) {
-        Ok(client) => client,
+    // Without a key in the handshake, the first message may bring it (`xi_api_key`).
+    let identified = guard::identify_socket_or_later(&state, peer, &headers, raw.as_deref(), door);
+    let (client, credential_due) = match identified {
+        Ok(identified) => identified,
         Err(refusal) => return socket::refuse(ws, refusal),
     };
     let checked = query_of(query).and_then(|q| {
-        request(
+        let mut request = request(
             &state,
             &voice_id,
             q.output_format.as_deref(),
             q.language_code.as_deref(),
             None,
             true,
-        )
+        )?;
+        request.cache.enabled = q.cache.unwrap_or(true);
+        Ok(request)
     });
     match checked {
-        Ok(request) => socket::upgrade(ws, state, client, ElevenLabs::new(request, multi)),
+        Ok(request) => {
+            let door = ElevenLabs::new(request, multi, credential_due);
+            socket::upgrade(ws, state, client, door)
+        }
         Err(e) => e.into_response(),
     }
 }

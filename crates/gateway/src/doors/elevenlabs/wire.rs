@@ -22,6 +22,8 @@ pub struct SpeechQuery {
     /// The sockets take the model here; the REST body has its own.
     pub model_id: Option<String>,
     pub language_code: Option<String>,
+    /// `cache=false`: not served from nor stored in the phrase cache (not ElevenLabs').
+    pub cache: Option<bool>,
 }
 
 /// `voice_settings`; only `speed` changes anything here.
@@ -100,6 +102,30 @@ pub struct Incoming {
     #[serde(default)]
     pub immediate: bool,
     pub voice_settings: Option<VoiceSettings>,
+    /// The key, in the first message of a socket opened without one (ElevenLabs' SDK
+    /// spells it `xi-api-key` on `stream-input`, `xi_api_key` on `multi-stream-input`).
+    #[serde(alias = "xi-api-key")]
+    pub xi_api_key: Option<String>,
+    /// Or a bearer token (`Bearer <token>`, or the token alone), likewise.
+    pub authorization: Option<String>,
+}
+
+impl Incoming {
+    /// The credential the message carries, if any.
+    pub fn credential(&self) -> Option<&str> {
+        let bearer = self.authorization.as_deref().map(|a| {
+            let a = a.trim();
+            match a.split_once(' ') {
+                Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
+                _ => a,
+            }
+        });
+        self.xi_api_key
+            .as_deref()
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .or(bearer.filter(|t| !t.is_empty()))
+    }
 }
 
 pub fn parse(text: &str) -> Result<Incoming, String> {

@@ -309,7 +309,17 @@ impl Conn {
             .catalog
             .find_any(&voice)
             .map_or(16_000, |v| v.sample_rate_hz);
-        let request = resolve(
+        let cache = match data.get("cache") {
+            None | Some(Value::Null) => true,
+            Some(Value::Bool(b)) => *b,
+            Some(other) => {
+                return Err((
+                    "bad-option",
+                    format!("cache must be true or false, not {other}"),
+                ))
+            }
+        };
+        let mut request = resolve(
             &self.state,
             Wanted {
                 provider: None,
@@ -325,6 +335,7 @@ impl Conn {
             },
         )
         .map_err(|u| ("bad-voice", u.message))?;
+        request.cache.enabled = cache;
         let slot = guard::rate_limit(&self.state, &self.client)
             .await
             .map_err(|r| match r {
