@@ -128,6 +128,13 @@ pub trait Door: Send + 'static {
         )]
     }
 
+    /// The socket was opened without a key and its next message must carry one; such a
+    /// socket is closed if none comes within [`CREDENTIAL_DEADLINE`], not the idle
+    /// timeout, so that unauthenticated sockets cannot be held open for long.
+    fn credential_due(&self) -> bool {
+        false
+    }
+
     /// A context ended: its last frame (end or error) was written.
     fn ended(&mut self, _contexts: &mut Contexts<Self::Settings>, _id: &str) -> Vec<Reply> {
         Vec::new()
@@ -249,6 +256,9 @@ enum End {
     Door(u16, String),
 }
 
+/// How long a socket opened without a key may wait for the message that carries one.
+pub const CREDENTIAL_DEADLINE: Duration = Duration::from_secs(10);
+
 /// Runs one connection of `door` until the client leaves, the door closes it, it idles
 /// out or the gateway shuts down. Every context's job stops when it returns.
 pub async fn run<D: Door>(state: Arc<AppState>, socket: WebSocket, client: Client, mut door: D) {
@@ -268,12 +278,14 @@ pub async fn run<D: Door>(state: Arc<AppState>, socket: WebSocket, client: Clien
     };
     let mut writer = Writer { write_timeout, api };
     let mut last_activity = Instant::now();
+    let credential_by = last_activity + CREDENTIAL_DEADLINE;
     let greeting = door.greeting();
     let mut step = writer.replies(&mut sink, greeting).await;
     while step.is_ok() {
         let far = Instant::now() + Duration::from_secs(3600);
         let release = cx.open.values().filter_map(Context::deadline).min();
         let idle_at = last_activity + cx.limits.idle_timeout;
+        let credential_due = door.credential_due();
         let deadline = cx.state.shutdown_deadline.clone();
         step = tokio::select! {
             biased;
@@ -311,6 +323,10 @@ pub async fn run<D: Door>(state: Arc<AppState>, socket: WebSocket, client: Clien
                 Ok(())
             }
             _ = sleep_until(idle_at.into()) => Err(End::Idle),
+            _ = sleep_until(credential_by.into()), if credential_due => Err(End::Door(
+                close::POLICY,
+                format!("401: no API key within {} s of opening the socket", CREDENTIAL_DEADLINE.as_secs()),
+            )),
             _ = deadline.cancelled() => Err(End::Shutdown),
         };
     }

@@ -238,3 +238,19 @@ async fn a_first_message_with_no_key_or_a_wrong_one_closes_the_socket_with_1008(
         (1008, "401: invalid API key (unknown or revoked)")
     );
 }
+
+#[tokio::test]
+async fn a_socket_opened_without_a_key_that_sends_nothing_is_closed_after_the_credential_deadline()
+{
+    let app = keyed().await;
+    let mut s = Sock::connect(
+        &app,
+        &format!("{PATH}/stream-input?output_format=pcm_16000"),
+    )
+    .await;
+    let (code, said) = s.close_reason().await;
+    assert_eq!(
+        (code, said.as_str()),
+        (1008, "401: no API key within 10 s of opening the socket")
+    );
+}

@@ -106,6 +106,10 @@ impl Door for ElevenLabs {
     const API: Api = Api::ElevenLabs;
     type Settings = ();
 
+    fn credential_due(&self) -> bool {
+        self.credential_due
+    }
+
     async fn on_text(&mut self, cx: &mut Contexts<()>, text: &str) -> Vec<Reply> {
         let parsed = wire::parse(text);
         if self.credential_due {
