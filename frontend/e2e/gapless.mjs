@@ -3,7 +3,9 @@
 // carries LAME's tag (delay and padding: exact); a streamed mp3 (`/v1/audio/speech`) starts
 // with an Info frame that carries the encoder delay, so only the last frame's padding
 // remains; ADTS aac has no place for either (docs/PROTOCOL.md, "Gapless"), so its priming
-// and padding remain and are only reported, bounded.
+// and padding remain and are only reported, bounded. The web UI's MediaSource player, which
+// Chromium applies no gapless information for, trims the mp3 stream by its Info frame: the
+// length it plays is the audio's, within the last frame's padding.
 
 const TEXT = 'Gapless check, one two three.';
 
@@ -33,6 +35,18 @@ function speechSeconds(page, format) {
   );
 }
 
+/** A mock_tone session of TEXT at its own 16 kHz: its id and its PCM's length in seconds. */
+async function mockToneSession(base) {
+  const create = await fetch(`${base}/v1/tts/sessions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ provider: 'mock_tone', voice: 'en-US-mock-1', text: TEXT, target_format: 'pcm16', sample_rate_hz: 16_000 }),
+  });
+  const { session_id: id } = await create.json();
+  const pcm = await (await fetch(`${base}/v1/tts/sessions/${id}/file?format=pcm16`)).arrayBuffer();
+  return { id, seconds: pcm.byteLength / 2 / 16_000 };
+}
+
 export function gaplessTests(h) {
   h.test('mp3 decodes in Chromium to the PCM length (file exactly, stream within its last frame); aac is reported', async () => {
     const page = await h.openPage();
@@ -41,14 +55,7 @@ export function gaplessTests(h) {
     const rows = [];
     // mock_tone speaks at 16 kHz: /file at 16 kHz is the engine's own rate; the OpenAI door
     // answers at 24 kHz (its own default), which is what its mp3 frame size follows.
-    const create = await fetch(`${base}/v1/tts/sessions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ provider: 'mock_tone', voice: 'en-US-mock-1', text: TEXT, target_format: 'pcm16', sample_rate_hz: 16_000 }),
-    });
-    const { session_id: id } = await create.json();
-    const pcm = await (await fetch(`${base}/v1/tts/sessions/${id}/file?format=pcm16`)).arrayBuffer();
-    const seconds = pcm.byteLength / 2 / 16_000;
+    const { id, seconds } = await mockToneSession(base);
     const ms = (s) => Math.round((s - seconds) * 1000 * 10) / 10;
 
     const mp3File = await decodedSeconds(page, `/v1/tts/sessions/${id}/file?format=mp3`);
@@ -69,6 +76,28 @@ export function gaplessTests(h) {
       h.assert(aacSpeech - seconds < 2048 / 24_000, `aac /v1/audio/speech decodes to ${aacSpeech} s for ${seconds} s`);
     }
     console.log(`  decoded length beyond the PCM's ${seconds} s: ${rows.join('; ')}`);
+    await page.close();
+  });
+
+  h.test('the MediaSource player plays a streamed mp3 for the audio\'s length: the Info frame\'s delay is trimmed', async () => {
+    const page = await h.openPage();
+    const base = h.base();
+    const { seconds } = await mockToneSession(base);
+
+    await page.selectOption('#provider', 'mock_tone');
+    await page.selectOption('#voice', 'en-US-mock-1');
+    await page.selectOption('#format', 'mp3');
+    await page.fill('#text', TEXT);
+    await page.getByRole('button', { name: 'Start', exact: true }).click();
+    await page.waitForFunction(() => window.__msePlayed !== undefined, null, { timeout: 60_000 });
+    const played = await page.evaluate(() => window.__msePlayed);
+    const rate = Number(await page.inputValue('#sample-rate').catch(() => '0')) || 24_000;
+    const beyond = Math.round((played.seconds - seconds) * 10_000) / 10;
+    console.log(`  MediaSource mp3: ${played.seconds} s for ${seconds} s of PCM (${beyond} ms beyond; trimmed ${Math.round(played.trimStart * 10_000) / 10} ms at the start)`);
+    h.assert(played.trimStart > 0, `the player found no Info frame: ${JSON.stringify(played)}`);
+    // A stream's padding is unknown until its end: under one frame (576 samples at 24 kHz
+    // and below, MPEG-2) may remain; untrimmed, the delay alone was 1 105 samples.
+    h.assert(played.seconds >= seconds - 0.002 && played.seconds - seconds < 576 / Math.min(rate, 24_000), `MediaSource plays ${played.seconds} s of mp3 for ${seconds} s of PCM`);
     await page.close();
   });
 }
