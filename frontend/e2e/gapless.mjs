@@ -4,8 +4,9 @@
 // with an Info frame that carries the encoder delay, so only the last frame's padding
 // remains; ADTS aac has no place for either (docs/PROTOCOL.md, "Gapless"), so its priming
 // and padding remain and are only reported, bounded. The web UI's MediaSource player, which
-// Chromium applies no gapless information for, trims the mp3 stream by its Info frame: the
-// length it plays is the audio's, within the last frame's padding.
+// Chromium applies no gapless information for, trims the mp3 stream by its Info frame and
+// the aac stream by its encoder's fixed priming: the length it plays is the audio's,
+// within the last frame's padding.
 
 const TEXT = 'Gapless check, one two three.';
 
@@ -79,25 +80,29 @@ export function gaplessTests(h) {
     await page.close();
   });
 
-  h.test('the MediaSource player plays a streamed mp3 for the audio\'s length: the Info frame\'s delay is trimmed', async () => {
-    const page = await h.openPage();
-    const base = h.base();
-    const { seconds } = await mockToneSession(base);
-
-    await page.selectOption('#provider', 'mock_tone');
-    await page.selectOption('#voice', 'en-US-mock-1');
-    await page.selectOption('#format', 'mp3');
-    await page.fill('#text', TEXT);
-    await page.getByRole('button', { name: 'Start', exact: true }).click();
-    await page.waitForFunction(() => window.__msePlayed !== undefined, null, { timeout: 60_000 });
-    const played = await page.evaluate(() => window.__msePlayed);
-    const rate = Number(await page.inputValue('#sample-rate').catch(() => '0')) || 24_000;
-    const beyond = Math.round((played.seconds - seconds) * 10_000) / 10;
-    console.log(`  MediaSource mp3: ${played.seconds} s for ${seconds} s of PCM (${beyond} ms beyond; trimmed ${Math.round(played.trimStart * 10_000) / 10} ms at the start)`);
-    h.assert(played.trimStart > 0, `the player found no Info frame: ${JSON.stringify(played)}`);
-    // A stream's padding is unknown until its end: under one frame (576 samples at 24 kHz
-    // and below, MPEG-2) may remain; untrimmed, the delay alone was 1 105 samples.
-    h.assert(played.seconds >= seconds - 0.002 && played.seconds - seconds < 576 / Math.min(rate, 24_000), `MediaSource plays ${played.seconds} s of mp3 for ${seconds} s of PCM`);
-    await page.close();
-  });
+  // mp3: a stream's padding is unknown until its end, so under one frame (576 samples at
+  // 24 kHz and below, MPEG-2) may remain; untrimmed, the delay alone was 1 105 samples.
+  // aac: the priming (1 024 samples) is trimmed, the padding (under 1 024) remains.
+  for (const [format, frame] of [['mp3', 576], ['aac', 1024]]) {
+    h.test(`the MediaSource player plays a streamed ${format} for the audio's length: its priming is trimmed`, async () => {
+      const voice = h.voices().find((v) => v.provider === 'mock_tone');
+      if (!voice.supported_formats.includes(format)) h.skip(`mock_tone offers no ${format} here`);
+      const page = await h.openPage();
+      const { seconds } = await mockToneSession(h.base());
+      await page.selectOption('#provider', 'mock_tone');
+      await page.selectOption('#voice', 'en-US-mock-1');
+      await page.selectOption('#format', format);
+      await page.fill('#text', TEXT);
+      await page.getByRole('button', { name: 'Start', exact: true }).click();
+      await page.waitForFunction(() => window.__msePlayed !== undefined, null, { timeout: 60_000 });
+      const played = await page.evaluate(() => window.__msePlayed);
+      // An empty rate field means the voice's own rate.
+      const rate = Number(await page.inputValue('#sample-rate')) || voice.sample_rate_hz;
+      const ms = (s) => Math.round(s * 10_000) / 10;
+      console.log(`  MediaSource ${format} at ${rate} Hz: ${played.seconds} s for ${seconds} s of PCM (${ms(played.seconds - seconds)} ms beyond; ${ms(played.trimStart)} ms trimmed at the start)`);
+      h.assert(played.trimStart > 0, `${format}: the player trimmed nothing: ${JSON.stringify(played)}`);
+      h.assert(played.seconds >= seconds - 0.002 && played.seconds - seconds < frame / rate, `MediaSource plays ${played.seconds} s of ${format} for ${seconds} s of PCM`);
+      await page.close();
+    });
+  }
 }

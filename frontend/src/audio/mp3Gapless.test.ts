@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DECODER_DELAY, MP3_INFO_BYTES, parseMp3Gapless, trimSeconds } from './mp3Gapless';
+import { aacPrimingSeconds, DECODER_DELAY, MP3_INFO_BYTES, parseMp3Gapless, trimSeconds } from './mp3Gapless';
 
 /**
  * An Info frame as crates/audio/src/mp3_info.rs (streams) and LAME (files) lay it out:
@@ -66,5 +66,19 @@ describe('parseMp3Gapless', () => {
   it('needs no more than MP3_INFO_BYTES of the head', () => {
     const frame = infoFrame(MPEG1_44K_STEREO_CRC, 32, { delay: 576, padding: 0, crc: true });
     expect(parseMp3Gapless(frame.subarray(0, MP3_INFO_BYTES))?.delay).toBe(576);
+  });
+});
+
+describe('aacPrimingSeconds', () => {
+  it('reads the rate of the first ADTS header: one frame of priming', () => {
+    // AAC-LC, 24 kHz (index 6), mono, no CRC.
+    expect(aacPrimingSeconds(new Uint8Array([0xff, 0xf1, 0x58, 0x40, 0x01, 0x7f, 0xfc]))).toBeCloseTo(1024 / 24_000, 9);
+    // 16 kHz (index 8).
+    expect(aacPrimingSeconds(new Uint8Array([0xff, 0xf1, 0x60, 0x40, 0x01, 0x7f, 0xfc]))).toBeCloseTo(1024 / 16_000, 9);
+  });
+
+  it('finds nothing without an ADTS header', () => {
+    expect(aacPrimingSeconds(new Uint8Array([0xff, 0xf3, 0x44, 0xc4, 0, 0, 0]))).toBeNull();
+    expect(aacPrimingSeconds(new Uint8Array([0xff, 0xf1]))).toBeNull();
   });
 });

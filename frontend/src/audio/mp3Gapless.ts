@@ -83,3 +83,19 @@ export function trimSeconds(g: Mp3Gapless): { start: number; end: number | null 
   const end = g.frames === null ? null : (g.frames * g.samplesPerFrame - g.delay - g.padding) / g.sampleRate;
   return { start, end };
 }
+
+/**
+ * AAC in ADTS has no field for its priming, but the gateway's encoder (FFmpeg's native
+ * `aac`) always primes with 1024 samples, one frame. Reads the first ADTS header's rate.
+ */
+export const AAC_PRIMING = 1024;
+
+const ADTS_RATES = [96_000, 88_200, 64_000, 48_000, 44_100, 32_000, 24_000, 22_050, 16_000, 12_000, 11_025, 8_000, 7_350];
+
+/** The seconds of priming in front of an ADTS stream from the gateway; null if `bytes` do not start with an ADTS header. */
+export function aacPrimingSeconds(bytes: Uint8Array): number | null {
+  const byte = (i: number): number => bytes[i] ?? 0;
+  if (bytes.length < 7 || byte(0) !== 0xff || (byte(1) & 0xf6) !== 0xf0) return null;
+  const rate = ADTS_RATES[(byte(2) >> 2) & 0x0f];
+  return rate ? AAC_PRIMING / rate : null;
+}

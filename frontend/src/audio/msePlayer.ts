@@ -8,9 +8,11 @@
 // Chromium's MSE parser skips without applying. Before the first append the player moves
 // the timeline back by the delay (`timestampOffset`) and drops what falls before zero
 // (`appendWindowStart`; Chromium trims inside an audio frame), and, when the length is
-// known, after the end (`appendWindowEnd`).
+// known, after the end (`appendWindowEnd`). AAC in ADTS says nothing of its priming, but
+// the gateway's encoder always primes with one frame (1024 samples): that is trimmed the
+// same way; its padding (under a frame) stays.
 
-import { MP3_INFO_BYTES, parseMp3Gapless, trimSeconds } from './mp3Gapless';
+import { aacPrimingSeconds, MP3_INFO_BYTES, parseMp3Gapless, trimSeconds } from './mp3Gapless';
 import type { PlayerEvents, StreamPlayer } from './player';
 
 declare global {
@@ -38,7 +40,7 @@ export class MsePlayer implements StreamPlayer {
 
   constructor(private readonly mime: string, private readonly events: PlayerEvents) {
     this.method = `MediaSource (${mime}), live`;
-    this.headRead = mime !== 'audio/mpeg';
+    this.headRead = mime !== 'audio/mpeg' && mime !== 'audio/aac';
     this.audio = new Audio();
     this.audio.preload = 'auto';
     this.objectUrl = URL.createObjectURL(this.mediaSource);
@@ -110,9 +112,8 @@ export class MsePlayer implements StreamPlayer {
       head.set(part, at);
       at += part.length;
     }
-    const gapless = parseMp3Gapless(head);
-    if (!gapless) return true;
-    const trim = trimSeconds(gapless);
+    const trim = this.trimOf(head);
+    if (!trim) return true;
     try {
       sb.timestampOffset = -trim.start;
       sb.appendWindowStart = 0;
@@ -122,6 +123,16 @@ export class MsePlayer implements StreamPlayer {
       // A browser that refuses the window plays the padding, as before.
     }
     return true;
+  }
+
+  /** What to trim, from the head of the stream; null when it says nothing. */
+  private trimOf(head: Uint8Array): { start: number; end: number | null } | null {
+    if (this.mime === 'audio/aac') {
+      const start = aacPrimingSeconds(head);
+      return start === null ? null : { start, end: null };
+    }
+    const gapless = parseMp3Gapless(head);
+    return gapless ? trimSeconds(gapless) : null;
   }
 
   private pump(): void {
