@@ -153,6 +153,7 @@ impl From<crate::guard::Refusal> for ApiError {
             },
             crate::guard::Refusal::Unauthorized(m) => ApiError::Unauthorized(m),
             crate::guard::Refusal::Forbidden(m) => ApiError::Forbidden(m),
+            crate::guard::Refusal::TooLarge(m) => ApiError::PayloadTooLarge(m),
             other => ApiError::Unavailable(other.to_string()),
         }
     }

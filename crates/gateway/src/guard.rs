@@ -12,6 +12,8 @@ use crate::metrics::{AuthLabels, ScopeLabels};
 use crate::pipeline::Api;
 use crate::rate_limit::spend;
 use crate::state::AppState;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -38,16 +40,20 @@ pub enum Refusal {
     /// The limiter's backend (Redis) did not answer.
     #[error("rate limiter unavailable: {0}")]
     Unavailable(String),
+    /// 413: the body is over `TTS_MAX_BODY_BYTES`; the detail names the limit.
+    #[error("{0}")]
+    TooLarge(String),
 }
 
 impl Refusal {
-    /// The HTTP status a door answers: 401, 403, 429, or 503 when the limiter is down.
+    /// The HTTP status a door answers: 401, 403, 413, 429, or 503 when the limiter is down.
     pub fn status(&self) -> StatusCode {
         match self {
             Refusal::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Refusal::Forbidden(_) => StatusCode::FORBIDDEN,
             Refusal::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Refusal::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Refusal::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
         }
     }
 
@@ -297,12 +303,22 @@ fn hit(state: &AppState, scope: &'static str, retry_after: Duration) -> u64 {
 }
 
 /// [`identify`], then [`rate_limit`]: what an HTTP request that starts a stream passes.
+///
+/// A body over `TTS_MAX_BODY_BYTES` is refused first, before the rate limit asks Redis:
+/// it is 413 whether Redis answers or not. Other body errors are the door's to answer.
 pub async fn check(
     state: &AppState,
     peer: SocketAddr,
     headers: &HeaderMap,
     door: Api,
+    body: &Result<Bytes, BytesRejection>,
 ) -> Result<(Client, Slot), Refusal> {
+    if matches!(body, Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE) {
+        return Err(Refusal::TooLarge(format!(
+            "request body is larger than {} bytes (TTS_MAX_BODY_BYTES)",
+            state.settings.max_body_bytes
+        )));
+    }
     let client = identify(state, peer, headers, door)?;
     let slot = rate_limit(state, &client).await?;
     Ok((client, slot))

@@ -59,6 +59,15 @@ pub struct BackendErrorLabels {
 }
 
 /// One door (`session`, `file`, `openai`, `realtime`, and each protocol adapter).
+/// How a completion that Redis could not take at the stream's end was settled.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct LateRecordLabels {
+    /// `recorded` (a retry landed), `expired` (not before the session's TTL ran out),
+    /// `claimed_again` (another gateway claimed the session first), `no_room` (more
+    /// audio waiting than this gateway keeps).
+    pub outcome: &'static str,
+}
+
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct ApiLabels {
     pub api: &'static str,
@@ -109,6 +118,9 @@ pub struct Metrics {
     pub synthesis_rtf: Family<ProviderLabels, Histogram>,
     pub backend_errors: Family<BackendErrorLabels, Counter>,
     pub backend_latency: Family<BackendLabels, Histogram>,
+    /// Completions held here while their record in Redis is retried.
+    pub unrecorded: Gauge,
+    pub late_records: Family<LateRecordLabels, Counter>,
     pub api_first_audio: Family<ApiLabels, Histogram>,
     pub api_streams: Family<ApiOutcomeLabels, Counter>,
     pub contexts_open: Family<ApiLabels, Gauge>,
@@ -168,6 +180,8 @@ impl Metrics {
             synthesis_rtf: Family::new_with_constructor(rtf_buckets),
             backend_errors: Family::default(),
             backend_latency: Family::new_with_constructor(latency_buckets),
+            unrecorded: Gauge::default(),
+            late_records: Family::default(),
             api_first_audio: Family::new_with_constructor(latency_buckets),
             api_streams: Family::default(),
             contexts_open: Family::default(),
@@ -299,6 +313,16 @@ impl Metrics {
             "tts_backend_latency_seconds",
             "Duration of calls to the shared session/rate-limit backend (Redis), by operation",
             m.backend_latency.clone(),
+        );
+        registry.register(
+            "tts_unrecorded_completions",
+            "Streamed sessions whose completion Redis could not take yet: their audio is kept here and the record retried",
+            m.unrecorded.clone(),
+        );
+        registry.register(
+            "tts_late_records",
+            "Completions retried after Redis failed at the stream's end, by how they were settled (recorded, expired, claimed_again, no_room)",
+            m.late_records.clone(),
         );
         registry.register(
             "tts_api_time_to_first_audio_seconds",

@@ -279,6 +279,7 @@ impl VendorCodes {
             Refusal::Forbidden(_) => self.forbidden,
             Refusal::RateLimited { .. } => self.rate_limited,
             Refusal::Unavailable(_) => self.unavailable,
+            Refusal::TooLarge(_) => self.invalid,
         };
         VendorError {
             retry_after_secs: r.retry_after_secs(),

@@ -211,10 +211,11 @@ async fn stream(
     };
     // Recorded before `eos` goes out, so a client that fetches the file right after it
     // finds it. The client has every frame by now: a store that cannot record the
-    // completion costs the `/file` copy, not the stream, so it is logged, not reported.
+    // completion yet keeps the audio and retries (the Redis store does), so it is
+    // logged, not reported.
     if let Some(audio) = produced.audio {
         if let Err(e) = state.store.complete(session.id, Arc::new(audio)).await {
-            tracing::warn!(session = %session.id, error = %e, "could not record the completed session");
+            tracing::warn!(session = %session.id, error = %e, "could not record the completed session yet");
         }
     }
     Ok(())

@@ -106,7 +106,7 @@ pub fn from_settings(settings: &Settings, metrics: &Metrics) -> std::io::Result<
         "sessions, audio and rate limits are kept in Redis");
     redis.warm_up();
     Ok(Some(Backends {
-        store: Arc::new(RedisStore::new(redis.clone(), settings)),
+        store: Arc::new(RedisStore::new(redis.clone(), settings, metrics)),
         rate_counter: Arc::new(RedisRateCounter::new(redis.clone())),
         redis,
     }))

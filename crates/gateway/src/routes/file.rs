@@ -165,10 +165,12 @@ async fn audio_of(
                     .await
                     .map_err(|e| ApiError::Unavailable(e.to_string()))?;
                 return audio.ok_or_else(|| {
-                    ApiError::Gone(format!(
-                        "the audio of session {} is no longer retained (evicted to stay within SESSION_AUDIO_BUDGET_MB)",
-                        session.id
-                    ))
+                    ApiError::Gone(state.store.unrecorded(session.id).unwrap_or_else(|| {
+                        format!(
+                            "the audio of session {} is no longer retained (evicted to stay within SESSION_AUDIO_BUDGET_MB)",
+                            session.id
+                        )
+                    }))
                 });
             }
             Status::Failed => {
@@ -244,9 +246,9 @@ async fn synthesize_now(
     match result {
         Ok(produced) => {
             let audio = Arc::new(produced.audio.expect("the job retains its audio"));
-            // The audio is in hand: serve it even if the store cannot keep a copy.
+            // The audio is in hand: serve it even if the store cannot record it yet.
             if let Err(e) = state.store.complete(session.id, Arc::clone(&audio)).await {
-                tracing::warn!(session = %session.id, error = %e, "could not record the completed session");
+                tracing::warn!(session = %session.id, error = %e, "could not record the completed session yet");
             }
             state.metrics.session(provider, "completed");
             Ok(audio)

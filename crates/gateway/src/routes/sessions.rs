@@ -26,7 +26,7 @@ pub async fn create(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let trusted = &state.settings.trusted_proxies;
     // The session's stream slot is taken when its socket opens, not now.
-    let (client, _) = guard::check(&state, peer, &headers, Api::Session)
+    let (client, _) = guard::check(&state, peer, &headers, Api::Session, &body)
         .await
         .map_err(ApiError::from)?;
     let body = body.map_err(|e| match e.status() {

@@ -150,6 +150,11 @@ pub trait SessionStore: Send + Sync {
     /// again either way. Returns at once when it is not streaming. A notification, not a
     /// poll: `/file` on a session still streaming answers as soon as the stream ends.
     async fn wait_streamed(&self, id: Uuid, limit: Duration) -> Result<(), StoreError>;
+    /// Why completed session `id` has no audio, when it is not eviction: its stream ended
+    /// but the store could never record it (see [`RedisStore`]). `None` otherwise.
+    fn unrecorded(&self, _id: Uuid) -> Option<String> {
+        None
+    }
     /// Whether the store can serve requests now (for `/readyz`).
     async fn ready(&self) -> Result<(), StoreError> {
         Ok(())

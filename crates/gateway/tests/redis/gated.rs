@@ -1,7 +1,10 @@
 //! A provider double whose stream is running until the test says so: one chunk at once,
-//! the second only after [`Gated::open`]. Lets a test break Redis mid-stream.
+//! the second only after [`Gated::open`]. Lets a test break Redis mid-stream. Like
+//! Piper, whose graph samples noise, each synthesis gives different audio: a session
+//! synthesised twice is told apart from one recorded once.
 
 use futures::stream::{self, StreamExt};
+use std::sync::atomic::{AtomicI16, Ordering};
 use std::sync::Arc;
 use tokio::sync::Semaphore;
 use tts_core::{AudioChunk, AudioStream, Provider, SynthesisRequest, Voice};
@@ -11,12 +14,15 @@ const RATE: u32 = 16_000;
 
 pub struct Gated {
     gate: Arc<Semaphore>,
+    /// How many syntheses have started: added to every sample of the next one.
+    runs: AtomicI16,
 }
 
 impl Gated {
     pub fn new() -> Arc<Self> {
         Arc::new(Self {
             gate: Arc::new(Semaphore::new(0)),
+            runs: AtomicI16::new(0),
         })
     }
 
@@ -38,9 +44,11 @@ impl Gated {
     }
 }
 
-fn chunk() -> AudioChunk {
+fn chunk(run: i16) -> AudioChunk {
     AudioChunk::new(
-        (0..RATE / 10).map(|i| (i % 64) as i16 * 100).collect(),
+        (0..RATE / 10)
+            .map(|i| (i % 64) as i16 * 100 + run)
+            .collect(),
         RATE,
     )
 }
@@ -56,10 +64,11 @@ impl Provider for Gated {
 
     fn synthesize(&self, _request: SynthesisRequest) -> AudioStream {
         let gate = Arc::clone(&self.gate);
-        stream::once(async { Ok(chunk()) })
+        let run = self.runs.fetch_add(1, Ordering::Relaxed);
+        stream::once(async move { Ok(chunk(run)) })
             .chain(stream::once(async move {
                 gate.acquire().await.unwrap().forget();
-                Ok(chunk())
+                Ok(chunk(run))
             }))
             .boxed()
     }

@@ -36,7 +36,7 @@ async fn a_session_abandoned_mid_stream_can_be_streamed_once_its_lease_runs_out(
         let timeout = settings.redis_timeout;
         let prefix = settings.redis_key_prefix.clone();
         let connection = Redis::new(&redis.url(), timeout, &prefix, &Metrics::new()).unwrap();
-        let dying = RedisStore::new(connection, &settings);
+        let dying = RedisStore::new(connection, &settings, &Metrics::new());
         let claim = dying.claim(Uuid::parse_str(&id).unwrap()).await.unwrap();
         assert!(matches!(claim, Claim::Claimed(_)), "{claim:?}");
     }

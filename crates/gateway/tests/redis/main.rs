@@ -7,6 +7,7 @@ mod helpers;
 
 mod cache;
 mod cluster;
+mod completion;
 mod gated;
 mod keys;
 mod layout;

@@ -27,7 +27,7 @@ pub async fn bytes(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, CartesiaError> {
     let since = Instant::now();
-    let (client, hold) = guard::check(&state, peer, &headers, Api::Cartesia)
+    let (client, hold) = guard::check(&state, peer, &headers, Api::Cartesia, &body)
         .await
         .map_err(|r| CODES.refusal(r))?;
     let generation: Generation =

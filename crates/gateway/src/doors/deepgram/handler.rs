@@ -28,7 +28,7 @@ pub async fn speak(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, DeepgramError> {
     let since = Instant::now();
-    let (client, hold) = guard::check(&state, peer, &headers, Api::Deepgram)
+    let (client, hold) = guard::check(&state, peer, &headers, Api::Deepgram, &body)
         .await
         .map_err(|r| CODES.refusal(r))?;
     let out = wire::output(&query_of(query)?, false)?;

@@ -18,11 +18,13 @@ pub struct SpeakQuery {
     pub model: Option<String>,
     pub encoding: Option<String>,
     pub container: Option<String>,
-    /// Hz; the SDK's type is a float.
-    pub sample_rate: Option<f64>,
-    /// Bits per second (mp3, opus, aac); a float in the SDK.
-    pub bit_rate: Option<f64>,
-    pub speed: Option<f32>,
+    /// Hz, a whole number; SDKs may send it as a float (`24000.0`). Read by [`output`],
+    /// which names this parameter when it is not a number.
+    pub sample_rate: Option<String>,
+    /// Bits per second (mp3, opus, aac), a whole number; a float in some SDKs.
+    pub bit_rate: Option<String>,
+    /// A rate multiplier, a float.
+    pub speed: Option<String>,
     /// `cache=false`: not served from nor stored in the phrase cache (not Deepgram's).
     pub cache: Option<bool>,
     pub callback: Option<String>,
@@ -116,19 +118,54 @@ pub fn output(q: &SpeakQuery, socket: bool) -> Result<Output, DeepgramError> {
         "opus" | "flac" => 48_000,
         _ => 24_000,
     };
-    if let Some(speed) = q.speed.filter(|s| !(0.25..=4.0).contains(s)) {
+    let speed = number("speed", q.speed.as_deref())?;
+    if let Some(speed) = speed.filter(|s| !(0.25..=4.0).contains(s)) {
         return Err(invalid(&format!(
             "speed must be between 0.25 and 4.0 (got {speed})"
+        )));
+    }
+    let sample_rate = whole("sample_rate", q.sample_rate.as_deref(), "Hz")?;
+    let bit_rate = whole("bit_rate", q.bit_rate.as_deref(), "bits per second")?;
+    // The encoders take whole kbit/s: another rate is refused, not rounded.
+    if let Some(bits) = bit_rate.filter(|b| b % 1000 != 0) {
+        return Err(invalid(&format!(
+            "bit_rate must be a multiple of 1000 bits per second here, e.g. 48000 (got {bits})"
         )));
     }
     Ok(Output {
         voice,
         format,
-        sample_rate: q.sample_rate.map_or(default_rate, |r| r as u32),
-        bitrate_kbps: q.bit_rate.map(|b| (b / 1000.0) as u32),
-        speed: q.speed,
+        sample_rate: sample_rate.unwrap_or(default_rate),
+        bitrate_kbps: bit_rate.map(|b| b / 1000),
+        speed: speed.map(|s| s as f32),
         cache: q.cache.unwrap_or(true),
     })
+}
+
+/// A numeric query value, in any form Rust reads as a float (`1`, `1.0`, `1e3`); NaN,
+/// infinities and anything else are refused with the parameter's name.
+fn number(name: &str, value: Option<&str>) -> Result<Option<f64>, DeepgramError> {
+    let Some(text) = value.filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    match text.trim().parse::<f64>() {
+        Ok(n) if n.is_finite() => Ok(Some(n)),
+        _ => Err(CODES.invalid(format!("{name} must be a number (got {text:?})"))),
+    }
+}
+
+/// A positive whole count of `unit` (`24000` and `24000.0` alike): a fraction is refused,
+/// never truncated.
+fn whole(name: &str, value: Option<&str>, unit: &str) -> Result<Option<u32>, DeepgramError> {
+    match number(name, value)? {
+        None => Ok(None),
+        Some(n) if n.fract() == 0.0 && (1.0..=f64::from(u32::MAX)).contains(&n) => {
+            Ok(Some(n as u32))
+        }
+        Some(n) => Err(CODES.invalid(format!(
+            "{name} must be a positive whole number of {unit} (got {n})"
+        ))),
+    }
 }
 
 /// A client message of the socket.
@@ -237,6 +274,57 @@ mod tests {
         serde_json::from_str(pairs).unwrap()
     }
 
+    /// The query as a client sends it.
+    fn query(query: &str) -> SpeakQuery {
+        let uri: axum::http::Uri = format!("/v1/speak?{query}").parse().unwrap();
+        axum::extract::Query::try_from_uri(&uri).unwrap().0
+    }
+
+    #[test]
+    fn numbers_sent_as_floats_are_read_whole_and_fractions_are_refused_not_truncated() {
+        let o = output(
+            &query("model=v&encoding=mp3&sample_rate=24000.0&bit_rate=48000.0&speed=1.5"),
+            false,
+        )
+        .unwrap();
+        assert_eq!(
+            (o.sample_rate, o.bitrate_kbps, o.speed),
+            (24_000, Some(48), Some(1.5))
+        );
+        let o = output(&query("model=v&sample_rate=16000&speed=0.75"), false).unwrap();
+        assert_eq!((o.sample_rate, o.speed), (16_000, Some(0.75)));
+        for (q, want) in [
+            (
+                "sample_rate=24000.5",
+                "sample_rate must be a positive whole number of Hz (got 24000.5)",
+            ),
+            (
+                "sample_rate=-8000",
+                "sample_rate must be a positive whole number",
+            ),
+            (
+                "sample_rate=fast",
+                r#"sample_rate must be a number (got "fast")"#,
+            ),
+            ("sample_rate=NaN", "sample_rate must be a number"),
+            (
+                "bit_rate=48000.9",
+                "bit_rate must be a positive whole number of bits per second",
+            ),
+            (
+                "bit_rate=1500",
+                "bit_rate must be a multiple of 1000 bits per second",
+            ),
+            ("bit_rate=inf", "bit_rate must be a number"),
+            ("speed=quick", r#"speed must be a number (got "quick")"#),
+            ("speed=9.5", "speed must be between 0.25 and 4.0 (got 9.5)"),
+        ] {
+            let e = output(&query(&format!("model=v&encoding=mp3&{q}")), false).unwrap_err();
+            assert_eq!(e.status, axum::http::StatusCode::BAD_REQUEST, "{q}");
+            assert!(e.message.contains(want), "{q}: {}", e.message);
+        }
+    }
+
     #[test]
     fn rest_defaults_to_linear16_in_wav_at_24_khz() {
         let o = output(&q(r#"{"model":"v"}"#), false).unwrap();
@@ -244,7 +332,7 @@ mod tests {
         let o = output(&q(r#"{"model":"v"}"#), true).unwrap();
         assert_eq!((o.format, o.sample_rate), (AudioFormat::Pcm16, 24_000));
         let o = output(
-            &q(r#"{"model":"v","encoding":"mulaw","sample_rate":8000.0}"#),
+            &q(r#"{"model":"v","encoding":"mulaw","sample_rate":"8000.0"}"#),
             true,
         )
         .unwrap();

@@ -135,7 +135,7 @@ async fn prepare(
     body: Result<Bytes, BytesRejection>,
     word_timestamps: bool,
 ) -> Result<(SpeechRequest, SpeechBody, Slot), ElevenLabsError> {
-    let (client, hold) = guard::check(state, peer, headers, Api::ElevenLabs)
+    let (client, hold) = guard::check(state, peer, headers, Api::ElevenLabs, &body)
         .await
         .map_err(|r| CODES.refusal(r))?;
     let query = query_of(query)?;

@@ -69,6 +69,7 @@ impl From<Refusal> for OpenAiError {
             Refusal::Forbidden(_) => ("invalid_request_error", Some("insufficient_permissions")),
             Refusal::RateLimited { .. } => ("requests", Some("rate_limit_exceeded")),
             Refusal::Unavailable(_) => ("server_error", None),
+            Refusal::TooLarge(_) => ("invalid_request_error", Some("request_too_large")),
         };
         Self {
             status: r.status(),

@@ -30,7 +30,7 @@ pub async fn speech(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, OpenAiError> {
     let since = Instant::now();
-    let (client, hold) = guard::check(&state, peer, &headers, Api::OpenAi).await?;
+    let (client, hold) = guard::check(&state, peer, &headers, Api::OpenAi, &body).await?;
     let body = body.map_err(|e| OpenAiError {
         status: e.status(),
         ..OpenAiError::invalid(None, format!("could not read the request body: {e}"))

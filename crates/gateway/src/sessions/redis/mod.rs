@@ -14,6 +14,17 @@
 //! renews for every stream it holds. A gateway that dies mid-stream stops renewing; once
 //! the lease expires its session counts as pending again, so the client can stream it
 //! anew or fetch `/file`, rather than meeting "already streaming" until the session expires.
+//! A lease also lapses when its gateway cannot reach Redis for longer than a lease (Redis
+//! frozen or restarting): that gateway takes it again when Redis answers, if nobody else
+//! claimed the session meanwhile ([`RENEW`]). So that it can, the other gateways take a
+//! lapsed claim over only once they have seen it lapsed for a whole lease ([`LAPSED`]).
+//!
+//! A completion Redis cannot take when the stream ends (down, frozen, timed out) is not
+//! lost: the audio the client heard is kept here ([`unrecorded`]) and the record retried,
+//! with backoff, under the claim this gateway still holds, until it lands or the session
+//! expires. Meanwhile this gateway answers for the session from what it kept, and the
+//! others wait for it as for a stream. A completion recorded by another claim first is
+//! never overwritten: a session's audio is the first that was recorded.
 //!
 //! `/file` on a session that is streaming waits on the session's pub/sub channel, which
 //! completion, failure and release publish to from whichever gateway streams it. The
@@ -23,9 +34,11 @@
 
 mod pcm;
 mod scripts;
+mod unrecorded;
 
 use super::{Claim, RetainedAudio, Session, SessionStore, Status, StoreError};
 use crate::config::Settings;
+use crate::metrics::Metrics;
 use crate::redis_backend::{Redis, RedisError};
 use async_trait::async_trait;
 use futures::StreamExt;
@@ -34,11 +47,26 @@ use pcm::Pcm;
 use scripts::{CLAIM, COMPLETE, FAIL, RELEASE, RENEW, UNCLAIM};
 use std::collections::HashMap;
 use std::sync::{Arc, Weak};
-use std::time::Duration;
+use std::time::{Duration, Instant};
+use unrecorded::{GivenUp, Known, Unrecorded};
 use uuid::Uuid;
 
-/// The claims this gateway holds: session → claim token.
-type Leases = Mutex<HashMap<Uuid, String>>;
+/// A claim this gateway holds: its token, and the session as claimed (to answer for it
+/// while its completion waits for Redis).
+struct Held {
+    token: String,
+    session: Box<Session>,
+}
+
+/// The claims this gateway holds.
+type Leases = Mutex<HashMap<Uuid, Held>>;
+
+/// At most this many lapsed claims are watched at once (see [`RedisStore::lapsed`]).
+const LAPSED: usize = 10_000;
+
+/// The longest pause between two tries to record a completion: short, so that the record
+/// lands soon after Redis returns, well within the lease the others wait out.
+const RETRY_MAX: Duration = Duration::from_secs(1);
 
 /// No engine here speaks slower than four characters a second (mock_tone: ten; Piper and
 /// eSpeak: twelve or more), so longer audio than this per allowed character is a runaway.
@@ -58,11 +86,17 @@ pub struct RedisStore {
     lease_ms: u64,
     /// Renewed in the background while this store lives (see the module docs).
     leases: Arc<Leases>,
+    /// Completions Redis could not take yet, and those given up.
+    unrecorded: Arc<Unrecorded>,
+    /// When this gateway first saw each claim whose lease had lapsed: it takes one over
+    /// only a lease later, which gives its holder the time to take it again.
+    lapsed: Mutex<HashMap<Uuid, Instant>>,
 }
 
 impl RedisStore {
     /// Must be called within a Tokio runtime: it starts the task that renews leases.
-    pub fn new(redis: Redis, settings: &Settings) -> Self {
+    pub fn new(redis: Redis, settings: &Settings, metrics: &Metrics) -> Self {
+        let unrecorded = Unrecorded::new(settings.audio_budget_bytes / 4, metrics);
         let store = Self {
             redis,
             ttl_ms: settings.session_ttl.as_millis().max(1) as u64,
@@ -70,6 +104,8 @@ impl RedisStore {
             audio_budget: settings.audio_budget_bytes,
             lease_ms: settings.redis_claim_lease.as_millis().max(1) as u64,
             leases: Arc::default(),
+            unrecorded: Arc::new(unrecorded),
+            lapsed: Mutex::default(),
         };
         tokio::spawn(renew_leases(
             store.redis.clone(),
@@ -117,51 +153,122 @@ impl RedisStore {
         self.leases.lock().remove(&id);
     }
 
-    /// One MULTI: the audio (if `retain`) as a plain SET, then the [`COMPLETE`] script.
-    fn completion(&self, id: Uuid, audio: &RetainedAudio, retain: bool) -> redis::Pipeline {
-        let (session, audio_key) = (self.session_key(id), self.audio_key(id));
+    /// One MULTI: the audio (if `retain`) as a plain SET under a staging key of this
+    /// claim's, then the [`COMPLETE`] script, which moves it into place if the claim may
+    /// complete the session. Answers 1 (recorded), 0 (expired) or 2 (claimed again).
+    fn completion(
+        &self,
+        id: Uuid,
+        audio: &RetainedAudio,
+        retain: bool,
+        token: &str,
+    ) -> redis::Pipeline {
+        let staged = self.redis.key("audio-staged", format!("{id}:{token}"));
         let mut pipe = redis::pipe();
         pipe.atomic();
-        let words_key = self.words_key(id);
         if retain {
-            let set = pipe.cmd("SET").arg(&audio_key).arg(Pcm(&audio.samples));
+            let set = pipe.cmd("SET").arg(&staged).arg(Pcm(&audio.samples));
             set.arg("PX").arg(self.ttl_ms).ignore();
-        } else {
-            pipe.del(&audio_key).ignore();
         }
         // Outside the audio budget: a few dozen bytes a word, gone with the TTL.
-        match serde_json::to_string(&audio.words) {
-            Ok(words) if retain && !audio.words.is_empty() => {
-                let set = pipe.cmd("SET").arg(&words_key).arg(words);
-                set.arg("PX").arg(self.ttl_ms).ignore();
-            }
-            _ => {
-                pipe.del(&words_key).ignore();
-            }
-        }
+        let words = match serde_json::to_string(&audio.words) {
+            Ok(words) if retain && !audio.words.is_empty() => words,
+            _ => String::new(),
+        };
         let rate = match retain {
             true => audio.sample_rate.to_string(),
             false => String::new(),
         };
         pipe.cmd("EVAL")
             .arg(COMPLETE)
-            .arg(5)
-            .arg(&session)
-            .arg(&audio_key)
+            .arg(7)
+            .arg(self.session_key(id))
+            .arg(self.audio_key(id))
             .arg(self.redis.prefixed("audio-index"))
             .arg(self.redis.prefixed("audio-bytes"))
             .arg(self.lease_key(id))
+            .arg(&staged)
+            .arg(self.words_key(id))
             .arg(self.ttl_ms)
             .arg(rate)
             .arg(audio.bytes())
             .arg(self.audio_budget)
             .arg(id.to_string())
-            .arg(self.redis.prefixed("audio:"));
+            .arg(self.redis.prefixed("audio:"))
+            .arg(token)
+            .arg(words);
         pipe.cmd("PUBLISH")
             .arg(self.streamed_channel(id))
             .arg("completed")
             .ignore();
         pipe
+    }
+
+    /// Keeps the audio of a completion Redis did not take, and retries its record until
+    /// it lands, another claim takes the session, or the session expires. The claim stays
+    /// held meanwhile: its lease is renewed, or taken again after it lapsed.
+    fn retry_later(&self, session: Session, audio: Arc<RetainedAudio>, pipe: redis::Pipeline) {
+        let id = session.id;
+        if !self.unrecorded.hold(session, audio, self.ttl()) {
+            self.forget_lease(id);
+            return;
+        }
+        tracing::warn!(session = %id,
+            "could not record the completed session: its audio is kept here for /file while the record is retried");
+        let (redis, ttl) = (self.redis.clone(), self.ttl());
+        let (unrecorded, leases) = (Arc::clone(&self.unrecorded), Arc::clone(&self.leases));
+        let most =
+            RETRY_MAX.min(Duration::from_millis(self.lease_ms / 3).max(Duration::from_millis(50)));
+        tokio::spawn(async move {
+            let give_up = tokio::time::Instant::now() + ttl;
+            let mut delay = Duration::from_millis(50);
+            let settled = loop {
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(most);
+                if tokio::time::Instant::now() >= give_up {
+                    break Some(GivenUp::Expired);
+                }
+                match record(&redis, &pipe).await {
+                    Ok(Recorded::Done) => break None,
+                    Ok(Recorded::Expired) => break Some(GivenUp::Expired),
+                    Ok(Recorded::ClaimedAgain) => break Some(GivenUp::ClaimedAgain),
+                    Err(_) => continue,
+                }
+            };
+            leases.lock().remove(&id);
+            match settled {
+                None => {
+                    tracing::info!(session = %id, "recorded the completed session after Redis answered again");
+                    unrecorded.recorded(id);
+                }
+                Some(why) => unrecorded.abandon(id, why, ttl),
+            }
+        });
+    }
+
+    /// Notes that `id`'s claim has lapsed; true once this gateway has seen it lapsed for
+    /// a whole lease, when it may take the claim over.
+    fn lapsed(&self, id: Uuid) -> bool {
+        let now = Instant::now();
+        let lease = Duration::from_millis(self.lease_ms);
+        let mut seen = self.lapsed.lock();
+        if seen.len() >= LAPSED {
+            seen.retain(|_, first| now.duration_since(*first) < lease * 4);
+            if seen.len() >= LAPSED {
+                return true; // Too many to watch: taken over at once, as before leases lapsed.
+            }
+        }
+        let first = *seen.entry(id).or_insert(now);
+        now.duration_since(first) >= lease
+    }
+
+    /// Whether `id`'s claim has been seen lapsed for a whole lease (see [`Self::lapsed`]).
+    fn may_take_over(&self, id: Uuid) -> bool {
+        let lease = Duration::from_millis(self.lease_ms);
+        self.lapsed
+            .lock()
+            .get(&id)
+            .is_some_and(|first| first.elapsed() >= lease)
     }
 
     /// A claim whose answer was lost (timeout, dropped connection) may still have been
@@ -192,6 +299,23 @@ impl RedisStore {
     }
 }
 
+/// How one try to record a completion ended (see [`COMPLETE`]).
+enum Recorded {
+    Done,
+    Expired,
+    ClaimedAgain,
+}
+
+async fn record(redis: &Redis, pipe: &redis::Pipeline) -> Result<Recorded, RedisError> {
+    let mut conn = redis.conn();
+    let (outcome,): (i64,) = redis.call("complete", pipe.query_async(&mut conn)).await?;
+    Ok(match outcome {
+        0 => Recorded::Expired,
+        2 => Recorded::ClaimedAgain,
+        _ => Recorded::Done,
+    })
+}
+
 /// The key of `id`'s claim lease.
 fn lease_key(redis: &Redis, id: Uuid) -> String {
     redis.key("lease", id)
@@ -209,7 +333,7 @@ async fn renew_leases(redis: Redis, leases: Weak<Leases>, lease_ms: u64) {
         let held: Vec<(Uuid, String)> = leases
             .lock()
             .iter()
-            .map(|(id, token)| (*id, token.clone()))
+            .map(|(id, held)| (*id, held.token.clone()))
             .collect();
         drop(leases);
         if held.is_empty() {
@@ -218,7 +342,10 @@ async fn renew_leases(redis: Redis, leases: Weak<Leases>, lease_ms: u64) {
         let mut renew = RENEW.prepare_invoke();
         renew.arg(lease_ms);
         for (id, token) in &held {
-            renew.key(lease_key(&redis, *id)).arg(token);
+            renew
+                .key(lease_key(&redis, *id))
+                .key(redis.key("session", id));
+            renew.arg(token);
         }
         let mut conn = redis.conn();
         match redis
@@ -271,6 +398,13 @@ impl SessionStore for RedisStore {
     }
 
     async fn get(&self, id: Uuid) -> Result<Option<Session>, StoreError> {
+        if let Some(known) = self.unrecorded.get(id) {
+            // This gateway streamed it and knows best, even while Redis is away.
+            let (Known::Waiting(mut session, _) | Known::GivenUp(mut session, _)) = known;
+            session.status = Status::Completed;
+            session.error = None;
+            return Ok(Some(*session));
+        }
         let (key, lease) = (self.session_key(id), self.lease_key(id));
         let mut conn = self.redis.conn();
         type Fields = (Option<String>, Option<String>, Option<String>);
@@ -292,8 +426,9 @@ impl SessionStore for RedisStore {
         if let Some(status) = status {
             session.status = parse_status(&status).ok_or_else(|| corrupt(id, &status))?;
         }
-        if session.status == Status::Streaming && !leased {
-            // Abandoned by a gateway that died mid-stream: claimable again (see CLAIM).
+        if session.status == Status::Streaming && !leased && self.lapsed(id) {
+            // Abandoned by a gateway that died mid-stream (or that has not reached Redis
+            // for a lease since this one saw it lapse): claimable again (see CLAIM).
             session.status = Status::Pending;
         }
         session.error = error;
@@ -301,10 +436,14 @@ impl SessionStore for RedisStore {
     }
 
     async fn claim(&self, id: Uuid) -> Result<Claim, StoreError> {
+        if self.unrecorded.get(id).is_some() {
+            return Ok(Claim::Taken(Status::Completed));
+        }
         let (key, lease) = (self.session_key(id), self.lease_key(id));
         let token = Uuid::new_v4().to_string();
         let mut conn = self.redis.conn();
         let (ttl, lease_ms) = (self.ttl_ms, self.lease_ms);
+        let take_over = if self.may_take_over(id) { "1" } else { "" };
         let reply: Vec<String> = match self
             .redis
             .call("claim", {
@@ -316,6 +455,7 @@ impl SessionStore for RedisStore {
                         .arg(ttl)
                         .arg(token)
                         .arg(lease_ms)
+                        .arg(take_over)
                         .invoke_async(&mut conn)
                         .await
                 }
@@ -334,12 +474,24 @@ impl SessionStore for RedisStore {
                     serde_json::from_str(data).map_err(|e| corrupt(id, e))?;
                 session.status = Status::Streaming;
                 session.error = None;
-                self.leases.lock().insert(id, token);
+                self.lapsed.lock().remove(&id);
+                let held = Box::new(session.clone());
+                self.leases.lock().insert(
+                    id,
+                    Held {
+                        token,
+                        session: held,
+                    },
+                );
                 Ok(Claim::Claimed(Box::new(session)))
             }
             [outcome, status] if outcome == "taken" => Ok(Claim::Taken(
                 parse_status(status).ok_or_else(|| corrupt(id, status))?,
             )),
+            [outcome] if outcome == "lapsed" => {
+                self.lapsed(id);
+                Ok(Claim::Taken(Status::Streaming))
+            }
             [outcome] if outcome == "missing" => Ok(Claim::NotFound),
             other => Err(corrupt(id, format!("claim answered {other:?}"))),
         }
@@ -363,9 +515,9 @@ impl SessionStore for RedisStore {
             .map_err(unavailable)
     }
 
-    /// Records the completion and the audio, and stops renewing the claim. A failure is
-    /// returned (the stream logs it and still ends with `eos`); the session then counts as
-    /// pending once its lease runs out, so `/file` synthesises it anew.
+    /// Records the completion and the audio, and stops renewing the claim. When Redis
+    /// does not take it, the audio is kept and the record retried in the background
+    /// (see the module docs); the error is returned for the caller's log.
     async fn complete(&self, id: Uuid, audio: Arc<RetainedAudio>) -> Result<(), StoreError> {
         let cap = self.audio_cap(audio.sample_rate);
         let retain = audio.bytes() <= cap;
@@ -373,18 +525,44 @@ impl SessionStore for RedisStore {
             tracing::warn!(session = %id, bytes = audio.bytes(), cap,
                 "audio larger than the per-session cap is not retained for /file");
         }
-        self.forget_lease(id);
-        let pipe = self.completion(id, &audio, retain);
-        let mut conn = self.redis.conn();
-        let result = self
-            .redis
-            .call("complete", async move {
-                pipe.query_async::<(i64,)>(&mut conn).await
-            })
-            .await;
-        // Reported, not swallowed: the caller knows whether the audio already reached its
-        // client (a stream logs this and still ends with eos).
-        result.map(drop).map_err(unavailable)
+        let held = self
+            .leases
+            .lock()
+            .get(&id)
+            .map(|h| (h.token.clone(), h.session.clone()));
+        let Some((token, session)) = held else {
+            return Err(StoreError(format!(
+                "session {id} is not claimed by this gateway"
+            )));
+        };
+        let pipe = self.completion(id, &audio, retain, &token);
+        match record(&self.redis, &pipe).await {
+            Ok(Recorded::Done | Recorded::Expired) => {
+                self.forget_lease(id);
+                Ok(())
+            }
+            Ok(Recorded::ClaimedAgain) => {
+                self.forget_lease(id);
+                self.unrecorded
+                    .give_up(*session, GivenUp::ClaimedAgain, self.ttl());
+                Err(StoreError(format!(
+                    "session {id} was claimed by another gateway after this one lost touch with Redis"
+                )))
+            }
+            Err(e) => {
+                let audio = match retain {
+                    true => audio,
+                    // Not retained for /file: only the record is retried.
+                    false => Arc::new(RetainedAudio {
+                        sample_rate: audio.sample_rate,
+                        samples: Vec::new(),
+                        words: Vec::new(),
+                    }),
+                };
+                self.retry_later(*session, audio, pipe);
+                Err(unavailable(e))
+            }
+        }
     }
 
     async fn fail(&self, id: Uuid, reason: &str) -> Result<(), StoreError> {
@@ -409,6 +587,11 @@ impl SessionStore for RedisStore {
     }
 
     async fn audio(&self, id: Uuid) -> Result<Option<Arc<RetainedAudio>>, StoreError> {
+        match self.unrecorded.get(id) {
+            Some(Known::Waiting(_, audio)) if !audio.samples.is_empty() => return Ok(Some(audio)),
+            Some(_) => return Ok(None),
+            None => {}
+        }
         let (session, audio) = (self.session_key(id), self.audio_key(id));
         let words = self.words_key(id);
         let mut conn = self.redis.conn();
@@ -455,6 +638,13 @@ impl SessionStore for RedisStore {
     async fn ready(&self) -> Result<(), StoreError> {
         self.redis.ping().await.map_err(unavailable)
     }
+
+    fn unrecorded(&self, id: Uuid) -> Option<String> {
+        match self.unrecorded.get(id)? {
+            Known::GivenUp(_, why) => Some(why),
+            Known::Waiting(..) => None,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -470,10 +660,13 @@ mod tests {
             let timeout = Duration::from_millis(10);
             Redis::new("redis://127.0.0.1:1/", timeout, "t:", &Metrics::new()).unwrap()
         };
-        let store = RedisStore::new(redis(), &settings);
+        let store = RedisStore::new(redis(), &settings, &Metrics::new());
         // 100 characters × 0.25 s × 16 000 Hz × 2 bytes.
         assert_eq!(store.audio_cap(16_000), 800_000);
         settings.audio_budget_bytes = 1000;
-        assert_eq!(RedisStore::new(redis(), &settings).audio_cap(16_000), 1000);
+        assert_eq!(
+            RedisStore::new(redis(), &settings, &Metrics::new()).audio_cap(16_000),
+            1000
+        );
     }
 }
