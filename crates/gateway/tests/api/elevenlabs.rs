@@ -248,7 +248,9 @@ async fn a_socket_opened_without_a_key_that_sends_nothing_is_closed_after_the_cr
         &format!("{PATH}/stream-input?output_format=pcm_16000"),
     )
     .await;
-    let (code, said) = s.close_reason().await;
+    let (code, said) = s
+        .close_reason_within(std::time::Duration::from_secs(30))
+        .await;
     assert_eq!(
         (code, said.as_str()),
         (1008, "401: no API key within 10 s of opening the socket")

@@ -59,10 +59,15 @@ impl Sock {
     /// The server's close, which must be its next frame: its code and reason (the test
     /// fails on any other frame, an end without a close, or nothing within 10 s).
     pub async fn close_reason(&mut self) -> (u16, String) {
+        self.close_reason_within(Duration::from_secs(10)).await
+    }
+
+    /// The same, waiting up to `limit` for it.
+    pub async fn close_reason_within(&mut self, limit: Duration) -> (u16, String) {
         loop {
-            let msg = tokio::time::timeout(Duration::from_secs(10), self.ws.next())
+            let msg = tokio::time::timeout(limit, self.ws.next())
                 .await
-                .expect("a frame within 10 s");
+                .expect("a frame in time");
             match msg {
                 Some(Ok(Message::Close(Some(c)))) => return (c.code.into(), c.reason.to_string()),
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
