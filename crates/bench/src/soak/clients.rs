@@ -50,6 +50,34 @@ pub fn text(rng: &mut Rng) -> String {
     t
 }
 
+/// Piper's ONNX Runtime arena grows, in steps, to the largest input it has run, and
+/// keeps that size (docs/RELIABILITY.md). VITS draws each phoneme's duration at random, so
+/// one sentence comes out at a new length each time, and the phrase cache hides most
+/// repeats from Piper: with Piper at 7 % of the load, the largest inputs may first come
+/// long after the warm-up. The warm-up therefore sends every sentence `rounds` times to
+/// `base`, bypassing the cache, so memory is compared from the arena's working size.
+/// Returns (requests sent, how many were not answered 200 with whole audio).
+pub async fn prime_piper(soak: &Soak, base: &str, voice: &Voice, rounds: usize) -> (usize, usize) {
+    let mut failed = 0;
+    for _ in 0..rounds {
+        for text in TEXTS {
+            let body = json!({"model": "tts-1", "voice": voice.id, "input": text,
+                              "response_format": "pcm", "cache": false});
+            let r = soak
+                .http
+                .post(format!("{base}/v1/audio/speech"))
+                .json(&body)
+                .timeout(UNIT_TIMEOUT)
+                .send()
+                .await;
+            if !matches!(audio_body(r, Some(2)).await, Outcome::Completed) {
+                failed += 1;
+            }
+        }
+    }
+    (rounds * TEXTS.len(), failed)
+}
+
 /// Connects a WebSocket to `url` (`ws://127.0.0.1:port/…`), with `SO_RCVBUF` if given.
 pub async fn connect(url: &str, recv_buffer: Option<u32>) -> Result<Ws, Outcome> {
     let authority = url

@@ -69,6 +69,9 @@ pub const DOORS: &[(&str, u32)] = &[
     ("deepgram rest", 5),
 ];
 
+/// How often the warm-up sends each of the clients' sentences to Piper on each gateway.
+const PIPER_PRIMING_ROUNDS: usize = 5;
+
 /// One gateway as the clients see it: where, whether it takes traffic, which process.
 pub struct Slot {
     pub name: String,
@@ -371,12 +374,13 @@ pub async fn run(opts: Options) -> Result<report::Report, String> {
         rate: engine_double::SAMPLE_RATE,
     };
     let mut voices = vec![mock.clone(), coqui.clone()];
+    let piper = Voice {
+        provider: "piper",
+        id: "en_US-joe-medium".into(),
+        rate: 22_050,
+    };
     if opts.piper {
-        voices.push(Voice {
-            provider: "piper",
-            id: "en_US-joe-medium".into(),
-            rate: 22_050,
-        });
+        voices.push(piper.clone());
     }
     let voices = Arc::new(voices);
     let soak = Arc::new(Soak {
@@ -398,6 +402,20 @@ pub async fn run(opts: Options) -> Result<report::Report, String> {
     let stop_sampling = Arc::new(AtomicBool::new(false));
     let sampling = tokio::spawn(sampler(Arc::clone(&slots), t0, Arc::clone(&stop_sampling)));
     let mut load = Vec::new();
+    if opts.piper {
+        // During the warm-up (clients::prime_piper says why).
+        for slot in slots.iter() {
+            let (soak, piper, base) = (Arc::clone(&soak), piper.clone(), slot.url.clone());
+            load.push(tokio::spawn(async move {
+                let (sent, failed) =
+                    clients::prime_piper(&soak, &base, &piper, PIPER_PRIMING_ROUNDS).await;
+                eprintln!(
+                    "[soak] {:>6.1}s Piper primed on {base} ({failed} of {sent} not answered whole)",
+                    t0.elapsed().as_secs_f64(),
+                );
+            }));
+        }
+    }
     for i in 0..opts.clients {
         load.push(tokio::spawn(client_loop(
             Arc::clone(&soak),
