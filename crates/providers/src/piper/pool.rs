@@ -25,9 +25,20 @@ use tts_core::ProviderError;
 
 /// Jobs waiting for a worker; beyond this the pool answers Unavailable.
 const QUEUE: usize = 256;
-/// Phonemized and synthesised by every session at start, so the first request does not
-/// pay ONNX Runtime's lazy initialisation.
-const WARM_UP_TEXT: &str = "Hello.";
+/// Phonemized and synthesised by every session at start, step by step as streams are, so
+/// that the first request does not pay ONNX Runtime's lazy initialisation, and so that
+/// ONNX Runtime's memory arena grows to its working size at load, not under load later.
+/// Steps are bounded (the encoder reads at most a window of about 79 words, the decoder
+/// at most a 256-frame chunk with its context, the flow a chunk ahead), and this sentence
+/// of 79 words reaches those largest shapes. The arena keeps what it grew to, so with a
+/// short warm-up a gateway's memory rose in one step the first time a long sentence came
+/// (docs/RELIABILITY.md, "Memory with Piper").
+const WARM_UP_TEXT: &str = "the old lighthouse keeper climbed the narrow stairs every \
+    evening before the sun went down and lit the great lamp that guided the fishing boats \
+    home across the dark and restless water while his daughter sat below in the small \
+    stone kitchen mending nets and listening to the wind as it howled around the tower and \
+    rattled the windows until the first grey light of morning crept over the distant hills \
+    and the boats came back into the harbour.";
 
 /// One step of a unit's synthesis.
 pub struct Job {
@@ -148,11 +159,27 @@ fn load_and_warm_up(
         let started = Instant::now();
         let mut loaded = LoadedModel::load(env, model, intra)?;
         let unit = crate::text::sentences(WARM_UP_TEXT).remove(0);
-        let ids = phoneme_ids(shared, model, &unit, &[])?.ids;
+        let ids = phoneme_ids(shared, model, &unit, &[])?;
         let options = RunOptions::new().map_err(|e| e.to_string())?;
-        loaded
-            .infer(&ids, scales(model, model.length_scale), None, &options)
-            .map_err(|e| format!("{}: warm-up inference failed: {e}", model.name))?;
+        let scales = scales(model, model.length_scale);
+        let failed = |e: ort::Error| format!("{}: warm-up inference failed: {e}", model.name);
+        match &mut loaded {
+            LoadedModel::Split(parts) => {
+                let starts = ids.words.iter().map(|w| w.ids.start).collect();
+                let mut unit = UnitSynthesis::new(ids.ids, starts, Vec::new());
+                let stats = PiperStats::default();
+                while !unit
+                    .next_piece(parts, scales, None, &options, &stats)
+                    .map_err(failed)?
+                    .last
+                {}
+            }
+            whole @ LoadedModel::Whole(_) => {
+                whole
+                    .infer(&ids.ids, scales, None, &options)
+                    .map_err(failed)?;
+            }
+        }
         tracing::debug!(provider = "piper", voice = %model.name, elapsed = ?started.elapsed(), "model loaded");
         sessions.push(loaded);
     }

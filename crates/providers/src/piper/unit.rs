@@ -37,7 +37,10 @@ use tts_core::WordMark;
 /// (docs/BENCHMARKS.md); 256 frames cost 16 decoder frames of overlap per 256.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Chunking {
-    /// Frames of the stream's first chunk (32 frames = 0.37 s at 22050 Hz).
+    /// Frames of the stream's first chunk (48 frames = 0.56 s at 22050 Hz). 32 frames
+    /// (0.37 s) gave first audio about 10 ms sooner, but streams that started together
+    /// on a shared core ran out of it before their second step came: four new streams'
+    /// first chunks take about 0.35 s of one core (docs/BENCHMARKS.md).
     pub first: usize,
     /// A chunk is at most this many times the frames of audio before it in the stream,
     /// and at most `max` frames.
@@ -52,7 +55,7 @@ pub struct Chunking {
 impl Default for Chunking {
     fn default() -> Self {
         Self {
-            first: 32,
+            first: 48,
             growth: 4,
             max: 256,
             flow_context: 24,
@@ -438,13 +441,13 @@ mod tests {
     #[test]
     fn chunks_grow_with_the_audio_before_them_and_wait_for_look_ahead() {
         let c = Chunking::default();
-        assert_eq!(c.next(0, 0, 1000, true), Some(32));
-        assert_eq!(c.next(0, 32, 1000, true), Some(160));
+        assert_eq!(c.next(0, 0, 1000, true), Some(48));
+        assert_eq!(c.next(0, 48, 1000, true), Some(240));
         assert_eq!(c.next(0, 160, 1000, true), Some(416), "at most max");
         assert_eq!(c.next(0, 800, 3000, true), Some(1056), "at most max");
         assert_eq!(c.next(0, 0, 40, true), Some(40));
         assert_eq!(c.next(0, 0, 60, false), None, "look-ahead");
-        assert_eq!(c.next(0, 0, 64, false), Some(32));
+        assert_eq!(c.next(0, 0, 80, false), Some(48));
         assert_eq!(c.next(0, 1000, 1000, true), None);
         // A later unit: four times the audio before it.
         assert_eq!(c.next(50, 0, 1000, true), Some(200));
