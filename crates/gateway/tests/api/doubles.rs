@@ -192,6 +192,24 @@ pub async fn spawn_double(double: &Arc<Double>, configure: impl FnOnce(&mut Sett
     spawn_with(configure, parts).await
 }
 
+/// A session on `double` (a gateway of its own), its socket open: the app, the session's
+/// id and the socket. With a gated double the stream then holds its worker until the
+/// gate opens.
+pub async fn streaming_session(
+    double: &Arc<Double>,
+) -> (
+    TestApp,
+    String,
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+) {
+    let app = spawn_double(double, |_| {}).await;
+    let (id, _) = app.create(&double_body(double.id)).await;
+    let (ws, _) = tokio_tungstenite::connect_async(app.ws_url(&id))
+        .await
+        .unwrap();
+    (app, id, ws)
+}
+
 pub fn double_body(provider: &str) -> serde_json::Value {
     serde_json::json!({"provider": provider, "voice": "v1", "text": "hello",
                        "target_format": "pcm16", "sample_rate_hz": RATE})

@@ -176,13 +176,9 @@ async fn the_fast_mp3_mode_reaches_the_stream_and_the_file() {
 /// audio the stream delivered.
 #[tokio::test]
 async fn a_file_asked_during_the_stream_is_the_streamed_audio() {
-    use crate::doubles::{double_body, spawn_double, Behaviour, Double};
+    use crate::doubles::{streaming_session, Behaviour, Double};
     let double = Double::new("gated", Behaviour::Gated);
-    let app = spawn_double(&double, |_| {}).await;
-    let (id, _) = app.create(&double_body("gated")).await;
-    let (ws, _) = tokio_tungstenite::connect_async(app.ws_url(&id))
-        .await
-        .unwrap();
+    let (app, id, ws) = streaming_session(&double).await;
     app.eventually("the session streams", || async {
         app.get_json(&format!("/v1/tts/sessions/{id}")).await["status"] == "streaming"
     })

@@ -1,7 +1,7 @@
 //! The WebSocket stream: frames, audio identity, the stream-once rule, departing and slow
 //! clients, and shutdown.
 
-use crate::doubles::{double_body, spawn_double, Behaviour, Double};
+use crate::doubles::{double_body, spawn_double, streaming_session, Behaviour, Double};
 use crate::helpers::{body, collect, ffmpeg_decode, spawn_app, TestApp};
 use futures::StreamExt;
 use serde_json::Value;
@@ -277,11 +277,7 @@ async fn a_client_that_stops_reading_gives_its_worker_back() {
 #[tokio::test]
 async fn shutdown_lets_running_streams_finish() {
     let double = Double::new("gated", Behaviour::Gated);
-    let app = spawn_double(&double, |_| {}).await;
-    let (id, _) = app.create(&double_body("gated")).await;
-    let (ws, _) = tokio_tungstenite::connect_async(app.ws_url(&id))
-        .await
-        .unwrap();
+    let (app, _, ws) = streaming_session(&double).await;
     app.eventually("stream holds a worker", || async {
         app.state.admission.busy_workers() == 1
     })
