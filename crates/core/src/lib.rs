@@ -17,7 +17,7 @@ pub use audio::{AudioChunk, WordMark};
 pub use error::{ProviderError, ProviderErrorKind};
 pub use format::{AudioFormat, UnknownFormat};
 pub use language::{canonicalize_language, language_matches};
-pub use provider::{AudioStream, PhonemeSpan, Provider, SynthesisRequest};
+pub use provider::{AudioStream, PhonemeSpan, Provider, StepBudget, SynthesisRequest};
 pub use voice::Voice;
 
 /// The number of cases each property-based fuzz target runs (docs/FUZZING.md):

@@ -2,6 +2,9 @@
 
 use crate::{AudioChunk, ProviderError, Voice};
 use futures::stream::BoxStream;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
 
 /// A stream of PCM chunks. Dropping it MUST stop the engine's work promptly (before the
 /// next sentence for sentence-level engines, immediately for remote calls): that is how a
@@ -26,6 +29,39 @@ pub struct SynthesisRequest {
     /// character boundaries of `text`. Empty unless the gateway checked each with
     /// [`Provider::check_phonemes`] first.
     pub phonemes: Vec<PhonemeSpan>,
+    /// How long the engine's next step may take, set by the gateway before it pulls
+    /// each chunk of an engine with a fixed pool ([`Provider::concurrency`]).
+    pub budget: StepBudget,
+}
+
+/// How long an engine's next step may hold its pool, so that the streams waiting for the
+/// pool still get their turns before their listeners run out of audio: set by the
+/// gateway's scheduler (which knows who waits, and until when) before each chunk it
+/// pulls, read by an engine that can size its steps (Piper's chunks of frames). Shared by
+/// the clones of one request. No limit until set; not part of what is said (every budget
+/// compares equal).
+#[derive(Clone, Debug, Default)]
+pub struct StepBudget(Arc<AtomicU64>);
+
+impl StepBudget {
+    /// `None`: no limit (nobody waits).
+    pub fn set(&self, budget: Option<Duration>) {
+        let nanos = budget.map_or(0, |b| (b.as_nanos() as u64).max(1));
+        self.0.store(nanos, Ordering::Relaxed);
+    }
+
+    pub fn get(&self) -> Option<Duration> {
+        match self.0.load(Ordering::Relaxed) {
+            0 => None,
+            n => Some(Duration::from_nanos(n)),
+        }
+    }
+}
+
+impl PartialEq for StepBudget {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 /// Bytes `text` of [`SynthesisRequest::text`] (the written words, which word marks

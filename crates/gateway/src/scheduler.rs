@@ -10,16 +10,19 @@
 //! The key decision: an engine that declares its pool ([`Provider::concurrency`]) gets one
 //! [`Scheduler`] here, and the pipeline takes a [`Turn`] from it for each chunk it pulls.
 //! Turns go earliest deadline first. A stream's deadline is when the audio it has produced
-//! so far runs out at real time — its start plus the seconds of audio produced — so a new
-//! stream's is now, a stream that is ahead waits behind it, and one that has fallen behind
-//! (its deadline passed) goes before both. Equal deadlines go by arrival.
+//! so far runs out at real time for a listener who began playing at its first audio — so
+//! a new stream's (its first audio) is due shortly after it starts, a stream that is
+//! ahead waits behind it, and one that has fallen behind (its deadline passed) goes
+//! before both. Equal deadlines go by arrival. The deadlines also bound each turn's
+//! length: the engine is told how long a step may take so that everyone waiting is still
+//! served in time ([`Scheduler::budget`]).
 //!
 //! [`Provider::concurrency`]: tts_core::Provider::concurrency
 
 use parking_lot::Mutex;
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
 /// Turns of one engine's pool.
@@ -116,6 +119,33 @@ impl Scheduler {
         self.inner.lock().waiting.len()
     }
 
+    /// How long a step begun `now` may take so that every stream waiting is still served
+    /// by its deadline, if the steps before it take as long: the `j`-th waiter by
+    /// deadline gets its turn after `j` such steps, so the budget is the least of
+    /// (deadline − now) / j. `None` if nobody waits. A waiter already late is counted
+    /// in the places but sets no budget: it is late whatever this step does, and
+    /// shrinking every step to the smallest under overload only costs throughput (more
+    /// steps, each with its overlap).
+    ///
+    /// Why: earliest deadline first orders the turns but not their length. Streams that
+    /// started together stay in step, reach a sentence's end together, and each asked
+    /// for a long step there (a new sentence's encoder and a chunk four times the audio
+    /// before it): at 8 paragraphs starting at once on one core, the last of them waited
+    /// 1.2 s behind the others' steps (docs/BENCHMARKS.md, issue 12).
+    pub fn budget(&self, now: Instant) -> Option<Duration> {
+        let mut dues: Vec<Instant> = {
+            let inner = self.inner.lock();
+            inner.waiting.iter().map(|w| w.due).collect()
+        };
+        dues.sort_unstable();
+        let late = dues.partition_point(|due| *due <= now);
+        dues.iter()
+            .enumerate()
+            .skip(late)
+            .map(|(j, due)| due.saturating_duration_since(now) / (j as u32 + 1))
+            .min()
+    }
+
     fn release(&self) {
         let mut inner = self.inner.lock();
         match inner.waiting.pop() {
@@ -205,6 +235,30 @@ mod tests {
             }
         }
         assert_eq!(order, [2, 1, 3, 0]);
+    }
+
+    #[tokio::test]
+    async fn a_steps_budget_lets_every_waiter_be_served_by_its_deadline() {
+        let s = Scheduler::new(1);
+        let now = Instant::now();
+        let held = s.turn(now).await;
+        assert_eq!(s.budget(now), None, "nobody waits");
+        let secs = Duration::from_secs;
+        let mut late = Box::pin(s.turn(now + secs(9)));
+        let mut soon = Box::pin(s.turn(now + secs(4)));
+        assert!(late.as_mut().now_or_never().is_none());
+        assert!(soon.as_mut().now_or_never().is_none());
+        // 4 s for the first, (9 s) / 2 for the second.
+        assert_eq!(s.budget(now), Some(secs(4)));
+        let mut third = Box::pin(s.turn(now + secs(6)));
+        assert!(third.as_mut().now_or_never().is_none());
+        // Deadlines 4, 6, 9 s: 4 / 1, 6 / 2, 9 / 3.
+        assert_eq!(s.budget(now), Some(secs(3)));
+        // At 5 s the first is late whatever this step does: 1 s / 2 and 4 s / 3 for the
+        // others.
+        assert_eq!(s.budget(now + secs(5)), Some(Duration::from_millis(500)));
+        assert_eq!(s.budget(now + secs(10)), None, "all late: no limit helps");
+        drop((late, soon, third, held));
     }
 
     #[tokio::test]

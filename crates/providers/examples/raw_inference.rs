@@ -28,7 +28,15 @@ use tts_providers::piper::stats::PiperStats;
 use tts_providers::piper::unit::UnitSynthesis;
 use tts_providers::piper::{Piper, PiperConfig, UNIT_CHARS};
 
-const RUNS: usize = 7;
+/// Runs of each path per text; `RAW_INFERENCE_RUNS` sets another count (more runs narrow
+/// the CPU RTF comparison on a noisy machine).
+fn runs() -> usize {
+    std::env::var("RAW_INFERENCE_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(7)
+}
 /// 12 words.
 const ONE: &str = "The quick brown fox jumps over the lazy dog near the old bridge.";
 /// 56 words, one sentence without clause punctuation.
@@ -97,7 +105,7 @@ fn main() {
         .take(3)
         .collect::<Vec<_>>()
         .join(" ");
-    println!("machine: {cpu}, {cores} core(s) available to this process, load average {load}; median (best) of {RUNS} runs");
+    println!("machine: {cpu}, {cores} core(s) available to this process, load average {load}; median (best) of {} runs", runs());
 
     let engine = Engine::global(None).expect("espeak starts");
     let config = PiperConfig {
@@ -159,7 +167,7 @@ fn raw_piper(config: &PiperConfig, engine: &Engine) {
         let mut s_rtf = vec![];
         // CPU seconds of each path over all runs: robust against other load on the core.
         let (mut cpu, mut heard) = ([0.0f64; 3], [0.0f64; 3]);
-        for _ in 0..RUNS {
+        for _ in 0..runs() {
             let (mut compute, mut samples) = (0.0, 0);
             let cpu0 = cpu_secs();
             for (i, u) in units.iter().enumerate() {
@@ -264,7 +272,7 @@ fn stream(label: &str, provider: &dyn Provider) {
     for (name, text) in TEXTS {
         let (mut first, mut total, mut rtf, mut audio_s) =
             (Vec::new(), Vec::new(), Vec::new(), 0.0);
-        for _ in 0..RUNS {
+        for _ in 0..runs() {
             let request = SynthesisRequest {
                 text: text.into(),
                 voice: voice.id.clone(),

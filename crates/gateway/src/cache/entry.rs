@@ -153,6 +153,7 @@ mod tests {
             speed,
             pitch: None,
             phonemes: Vec::new(),
+            budget: Default::default(),
         }
     }
 

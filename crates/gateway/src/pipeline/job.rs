@@ -272,6 +272,7 @@ pub async fn run<F: Framer>(
         retained: Vec::new(),
         words: Vec::new(),
         samples: 0,
+        first_at: None,
         bytes: Vec::with_capacity(8192),
         encode: job.encode,
         retain: job.retain,
@@ -383,6 +384,12 @@ pub async fn run<F: Framer>(
     })
 }
 
+/// A new stream's first audio is due this long after it starts. A stream already playing
+/// whose audio runs out sooner takes its turn first: when a group of streams starts
+/// together, the first of them to play would otherwise run dry waiting behind the others'
+/// first chunks. A stream further ahead than this still waits behind a new one.
+pub(super) const FIRST_AUDIO_DUE: Duration = Duration::from_millis(250);
+
 /// The stream's audio so far: its encoder (made at the first audio), its rate, and the
 /// PCM kept for `/file`.
 pub(super) struct Tape {
@@ -392,16 +399,42 @@ pub(super) struct Tape {
     /// The word timings kept with `retained`.
     words: Vec<WordTiming>,
     pub(super) samples: u64,
+    /// When the first samples went out: a listener's playback starts there.
+    first_at: Option<Instant>,
     bytes: Vec<u8>,
     encode: bool,
     pub(super) retain: bool,
 }
 
 impl Tape {
-    /// When the audio produced so far runs out if playback started with the stream:
-    /// the deadline of the stream's next chunk.
+    /// The deadline of the stream's next chunk, which orders the engine's turns
+    /// ([`crate::scheduler`]): when the audio produced so far runs out for a listener who
+    /// started playing at the first audio; before any audio, [`FIRST_AUDIO_DUE`] after
+    /// the stream started.
+    ///
+    /// Counting from the stream's start instead of its first audio made a stream whose
+    /// first audio came late (behind other streams' first chunks) look more urgent by
+    /// that delay than it was, and the streams that had started on time fell behind real
+    /// time waiting for it: at 8 paragraphs on one core, 16 of 32 streams fell behind
+    /// (worst 1.6 s), against 5 of 32 (worst 0.27 s) counted from the first audio
+    /// (docs/BENCHMARKS.md, issue 12).
     pub(super) fn due(&self, started: Instant) -> Instant {
-        started + Duration::from_secs_f64(self.samples as f64 / f64::from(self.rate.max(1)))
+        match self.first_at {
+            Some(first) => first + self.played(),
+            None => started + FIRST_AUDIO_DUE,
+        }
+    }
+
+    fn played(&self) -> Duration {
+        Duration::from_secs_f64(self.samples as f64 / f64::from(self.rate.max(1)))
+    }
+
+    /// Counts `n` samples onto the tape; the first ones start the listener's clock.
+    fn count(&mut self, n: usize) {
+        self.samples += n as u64;
+        if self.first_at.is_none() && n > 0 {
+            self.first_at = Some(Instant::now());
+        }
     }
 
     /// Word timings: kept with the PCM, and framed if the client asked for them.
@@ -431,7 +464,7 @@ impl Tape {
         samples: &[i16],
         out: &mut Out<'_, F>,
     ) -> Result<(), StreamFailure> {
-        self.samples += samples.len() as u64;
+        self.count(samples.len());
         if self.retain {
             self.retained.extend_from_slice(samples);
         }
@@ -726,4 +759,49 @@ pub fn first_audio(state: &AppState, api: Api, since: Instant) {
         .api_first_audio
         .get_or_create(&ApiLabels { api: api.name() })
         .observe(since.elapsed().as_secs_f64());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tape(rate: u32) -> Tape {
+        Tape {
+            transcoder: None,
+            rate,
+            retained: Vec::new(),
+            words: Vec::new(),
+            samples: 0,
+            first_at: None,
+            bytes: Vec::new(),
+            encode: false,
+            retain: false,
+        }
+    }
+
+    #[test]
+    fn a_streams_deadline_counts_from_its_first_audio_not_its_start() {
+        let started = Instant::now() - Duration::from_secs(5);
+        let mut t = tape(1000);
+        assert_eq!(
+            t.due(started),
+            started + FIRST_AUDIO_DUE,
+            "before any audio"
+        );
+        t.count(0);
+        assert_eq!(
+            t.due(started),
+            started + FIRST_AUDIO_DUE,
+            "nothing taped yet"
+        );
+        let before = Instant::now();
+        t.count(1500);
+        let after = Instant::now();
+        let due = t.due(started);
+        // The listener started at the first audio, 5 s after the stream: 1.5 s from then.
+        assert!(due >= before + Duration::from_millis(1500), "{due:?}");
+        assert!(due <= after + Duration::from_millis(1500), "{due:?}");
+        t.count(500);
+        assert!(t.due(started) >= before + Duration::from_secs(2));
+    }
 }

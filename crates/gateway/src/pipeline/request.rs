@@ -53,6 +53,7 @@ impl SpeechRequest {
             speed,
             pitch: self.pitch,
             phonemes: Vec::new(),
+            budget: Default::default(),
         }
     }
 }

@@ -11,12 +11,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::time::error::Elapsed;
 use tokio::time::timeout;
-use tts_core::{AudioChunk, AudioStream, ProviderError, SynthesisRequest};
+use tts_core::{AudioChunk, AudioStream, ProviderError, StepBudget, SynthesisRequest};
 
 pub struct Source {
     state: Arc<AppState>,
     provider: String,
     stream: AudioStream,
+    budget: StepBudget,
     first: Option<AudioChunk>,
     done: bool,
 }
@@ -36,6 +37,7 @@ impl Source {
             .ok_or_else(|| StreamFailure::UnknownProvider(provider_id.to_string()))?;
         let breaker = state.breaker(provider_id);
         let settings = &state.settings;
+        let budget = request.budget.clone();
         let mut attempt = 0;
         loop {
             if !breaker.allow() {
@@ -47,6 +49,7 @@ impl Source {
                 provider_id,
                 due,
                 &mut stream,
+                &budget,
                 settings.first_chunk_timeout,
             );
             let error = match first.await {
@@ -55,6 +58,7 @@ impl Source {
                         state: Arc::clone(state),
                         provider: provider_id.to_string(),
                         stream,
+                        budget,
                         first: Some(chunk),
                         done: false,
                     })
@@ -65,6 +69,7 @@ impl Source {
                         state: Arc::clone(state),
                         provider: provider_id.to_string(),
                         stream,
+                        budget,
                         first: None,
                         done: true,
                     });
@@ -106,7 +111,14 @@ impl Source {
             return Ok(None);
         }
         let limit = self.state.settings.chunk_timeout;
-        let next = pull(&self.state, &self.provider, due, &mut self.stream, limit);
+        let next = pull(
+            &self.state,
+            &self.provider,
+            due,
+            &mut self.stream,
+            &self.budget,
+            limit,
+        );
         let error = match next.await {
             Ok(Some(Ok(chunk))) => return Ok(Some(chunk)),
             Ok(None) => {
@@ -146,13 +158,15 @@ impl Drop for Source {
 
 /// The engine's next chunk within `limit`, pulled in the stream's turn when the engine has
 /// a fixed pool. The wait for the turn is not part of `limit`: the limit is on the engine,
-/// and a stream ahead of real time may rightly wait long under load. Records how far
-/// ahead of playback the stream was, and how long it waited.
+/// and a stream ahead of real time may rightly wait long under load. In its turn, the
+/// engine is told how long the step may take ([`crate::scheduler::Scheduler::budget`]).
+/// Records how far ahead of playback the stream was, and how long it waited.
 async fn pull(
     state: &AppState,
     provider: &str,
     due: Instant,
     stream: &mut AudioStream,
+    budget: &StepBudget,
     limit: Duration,
 ) -> Result<Option<Result<AudioChunk, ProviderError>>, Elapsed> {
     let labels = ProviderLabels {
@@ -173,6 +187,7 @@ async fn pull(
         .engine_queue_wait
         .get_or_create(&labels)
         .observe(now.elapsed().as_secs_f64());
+    budget.set(scheduler.budget(Instant::now()));
     let chunk = timeout(limit, stream.next()).await;
     drop(turn);
     chunk

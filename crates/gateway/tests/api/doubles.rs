@@ -51,6 +51,8 @@ pub struct Double {
     pub dropped: Arc<Notify>,
     texts: parking_lot::Mutex<Vec<String>>,
     pulls: Arc<parking_lot::Mutex<Vec<String>>>,
+    /// The step budget the gateway had set when each of `pulls` began.
+    budgets: Arc<parking_lot::Mutex<Vec<Option<std::time::Duration>>>>,
 }
 
 impl Double {
@@ -64,6 +66,7 @@ impl Double {
             dropped: Arc::new(Notify::new()),
             texts: parking_lot::Mutex::new(Vec::new()),
             pulls: Arc::default(),
+            budgets: Arc::default(),
         })
     }
 
@@ -75,6 +78,11 @@ impl Double {
     /// The chunks begun, in order, as `text#n` (behaviour [`Behaviour::Paced`]).
     pub fn pulls(&self) -> Vec<String> {
         self.pulls.lock().clone()
+    }
+
+    /// The step budget set for each of [`Double::pulls`].
+    pub fn budgets(&self) -> Vec<Option<std::time::Duration>> {
+        self.budgets.lock().clone()
     }
 
     /// A registry with mock_tone and this double.
@@ -143,14 +151,21 @@ impl Provider for Double {
             Behaviour::Record => stream::iter([Ok(chunk())]).boxed(),
             Behaviour::Paced => {
                 let (gate, pulls) = (Arc::clone(&self.gate), Arc::clone(&self.pulls));
-                let text = request.text;
+                let budgets = Arc::clone(&self.budgets);
+                let (text, budget) = (request.text, request.budget);
                 stream::unfold(1, move |n| {
                     let (gate, pulls, text) = (Arc::clone(&gate), Arc::clone(&pulls), text.clone());
+                    let (budgets, budget) = (Arc::clone(&budgets), budget.clone());
                     async move {
                         if n > 2 {
                             return None;
                         }
-                        pulls.lock().push(format!("{text}#{n}"));
+                        {
+                            // One lock over both: a test reading one sees the other.
+                            let mut recorded = pulls.lock();
+                            budgets.lock().push(budget.get());
+                            recorded.push(format!("{text}#{n}"));
+                        }
                         gate.acquire().await.unwrap().forget();
                         let samples = (0..RATE * PACED_CHUNK_SECS)
                             .map(|i| if i % 40 < 20 { 3000 } else { -3000 })

@@ -3,6 +3,7 @@
 
 use crate::doubles::{double_body, spawn_double, Behaviour, Double};
 use crate::helpers::collect;
+use std::time::Duration;
 
 #[tokio::test]
 async fn a_new_streams_first_chunk_goes_before_the_next_chunk_of_a_stream_that_is_ahead() {
@@ -55,6 +56,21 @@ async fn a_new_streams_first_chunk_goes_before_the_next_chunk_of_a_stream_that_i
         double.pulls(),
         ["alpha#1", "hotel#1", "bravo#1"],
         "first come, first served would have begun alpha#2"
+    );
+    // Each step's budget lets everyone waiting be served by their deadline (the
+    // formula: scheduler's unit tests). Nobody waited behind alpha#1. When hotel#1 and
+    // bravo#1 were granted, alpha (30 s of audio) had asked again or was about to; by
+    // bravo#1 it had, and hotel too perhaps (then the second of them waits two steps).
+    let budgets = double.budgets();
+    assert_eq!(budgets[0], None, "{budgets:?}");
+    let secs = |b: Option<Duration>| b.map(|b| b.as_secs_f64());
+    assert!(
+        secs(budgets[1]).is_none_or(|s| (25.0..=30.0).contains(&s)),
+        "{budgets:?}"
+    );
+    assert!(
+        secs(budgets[2]).is_some_and(|s| (12.0..=30.0).contains(&s)),
+        "{budgets:?}"
     );
 
     // bravo#1, then alpha#2, hotel#2 and bravo#2.

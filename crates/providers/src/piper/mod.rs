@@ -32,7 +32,9 @@ use stats::{PiperStats, PiperStatsSnapshot};
 use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::Arc;
-use tts_core::{AudioChunk, AudioStream, Provider, ProviderError, SynthesisRequest, Voice};
+use tts_core::{
+    AudioChunk, AudioStream, Provider, ProviderError, StepBudget, SynthesisRequest, Voice,
+};
 use unit::UnitSynthesis;
 use words::SpokenWord;
 
@@ -294,6 +296,7 @@ impl Piper {
             pause_ms: 0,
             _terminate: TerminateOnDrop(Arc::clone(&options)),
             options,
+            budget: request.budget.clone(),
         };
         Ok(Box::pin(futures::stream::unfold(Some(state), next_chunk)))
     }
@@ -323,6 +326,8 @@ struct StreamState {
     pause_ms: u32,
     options: Arc<RunOptions>,
     _terminate: TerminateOnDrop,
+    /// How long the next step may take (set by the gateway before each pull).
+    budget: StepBudget,
 }
 
 /// Stops the stream's in-flight inference when the stream is dropped.
@@ -375,6 +380,7 @@ async fn next_chunk(state: Option<StreamState>) -> Step {
             work,
             length_scale: st.length_scale,
             options: Arc::clone(&st.options),
+            budget: st.budget.get(),
             reply,
         };
         if let Err(e) = st.pool.submit(job) {

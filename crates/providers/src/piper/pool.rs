@@ -19,7 +19,7 @@ use ort::session::RunOptions;
 use parking_lot::Mutex;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{mpsc, Arc};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 use tts_core::ProviderError;
 
@@ -47,6 +47,8 @@ pub struct Job {
     pub work: Work,
     pub length_scale: f32,
     pub options: Arc<RunOptions>,
+    /// How long the step may take, if the gateway said.
+    pub budget: Option<Duration>,
     pub reply: oneshot::Sender<Result<Step, ProviderError>>,
 }
 
@@ -320,9 +322,12 @@ fn run(shared: &Shared, sessions: &mut [LoadedModel], job: Job) {
         stats.jobs_skipped.fetch_add(1, Relaxed);
         return;
     }
+    let mut state = state;
+    if let LoadedModel::Split(parts) = &sessions[job.model] {
+        state.within(job.budget.and_then(|b| frames_within(stats, b, parts.hop)));
+    }
     let running = Running::start(stats);
     let started = Instant::now();
-    let mut state = state;
     let result = match &mut sessions[job.model] {
         LoadedModel::Split(parts) => {
             state.next_piece(parts, scales, job.speaker, &job.options, stats)
@@ -363,6 +368,20 @@ fn run(shared: &Shared, sessions: &mut [LoadedModel], job: Job) {
         }
     }
 }
+/// The frames a step can make in `budget` at the cost per frame measured so far (all
+/// steps' time over all their audio, encoder runs included); `None` before any is known.
+fn frames_within(stats: &PiperStats, budget: Duration, hop: usize) -> Option<usize> {
+    let (nanos, samples) = (
+        stats.inference_nanos.load(Relaxed),
+        stats.audio_samples.load(Relaxed),
+    );
+    if samples == 0 || nanos == 0 {
+        return None;
+    }
+    let per_frame = nanos as f64 * hop as f64 / samples as f64;
+    Some((budget.as_nanos() as f64 / per_frame) as usize)
+}
+
 /// Counts one running inference for as long as it lives, unwinding included.
 struct Running<'a>(&'a PiperStats);
 

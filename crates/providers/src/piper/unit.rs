@@ -24,17 +24,22 @@ use tts_core::WordMark;
 /// How the flow and the decoder cut a unit's frames into chunks.
 ///
 /// The defaults are measured (tests/piper_chunks.rs, docs/BENCHMARKS.md): with 24 frames
-/// of prior around every latent frame the flow keeps and 8 frames of latent around each
-/// decoder chunk, the joined chunks differ from whole-unit inference by 74–76 dB SNR,
-/// about the quantisation noise of PCM16 speech. 16 decoder frames give 123–134 dB but
-/// cost 8 more decoder frames a join; 4 give 42–50 dB; 12 flow frames give 41–50 dB.
+/// of prior around every latent frame the flow keeps and 4 frames of latent around each
+/// decoder chunk, the joined chunks differ from whole-unit inference by 39–42 dB SNR,
+/// above the 30 dB asked, with no seam (chunks of 16 to 64 frames: 35–37 dB). 8 decoder
+/// frames give 68–69 dB and 16 give 114–137 dB, but each join decodes those frames
+/// twice: with 8, chunked inference cost 4–7 % more CPU than whole-unit inference on a
+/// quiet machine, with 4, 3–4 % (docs/BENCHMARKS.md). 12 flow frames give as little as
+/// 20 dB.
+///
 /// A chunk is at most four times the audio before it in the stream, so that it is
 /// computed (at a real-time factor near 0.1) well before that audio has played, and at
 /// most 256 frames (3 s of audio, about 0.15 s of one core): a step holds the engine's
 /// pool that long, and streams sharing the pool take turns step by step, earliest
 /// deadline first. With 1 024-frame steps, 8 paragraphs at once on one core waited
 /// behind each other's half-second steps and fell seconds behind real time
-/// (docs/BENCHMARKS.md); 256 frames cost 16 decoder frames of overlap per 256.
+/// (docs/BENCHMARKS.md). When other streams wait, the gateway also gives each step a
+/// budget ([`UnitSynthesis::within`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Chunking {
     /// Frames of the stream's first chunk (48 frames = 0.56 s at 22050 Hz). 32 frames
@@ -59,7 +64,7 @@ impl Default for Chunking {
             growth: 4,
             max: 256,
             flow_context: 24,
-            decoder_context: 8,
+            decoder_context: 4,
         }
     }
 }
@@ -70,11 +75,15 @@ impl Chunking {
         self.flow_context + self.decoder_context
     }
 
-    fn size(&self, before: usize) -> usize {
+    /// Frames of the next chunk after `before` frames of audio, at most `cap` frames
+    /// but never less than the first chunk.
+    fn size(&self, before: usize, cap: usize) -> usize {
         let first = self.first.max(1);
         self.growth
             .saturating_mul(before)
             .clamp(first, self.max.max(first))
+            .min(cap)
+            .max(first)
     }
 
     /// The end of the chunk starting at frame `emitted` of a unit that follows `before`
@@ -88,7 +97,19 @@ impl Chunking {
         available: usize,
         complete: bool,
     ) -> Option<usize> {
-        let end = emitted + self.size(before + emitted);
+        self.next_within(usize::MAX, before, emitted, available, complete)
+    }
+
+    /// The same, for a chunk of at most `cap` frames (but at least the first chunk's).
+    pub fn next_within(
+        &self,
+        cap: usize,
+        before: usize,
+        emitted: usize,
+        available: usize,
+        complete: bool,
+    ) -> Option<usize> {
+        let end = emitted + self.size(before + emitted, cap);
         if complete {
             if emitted >= available {
                 return None;
@@ -236,6 +257,8 @@ pub struct UnitSynthesis {
     marks_sent: usize,
     chunking: Chunking,
     windows: Windows,
+    /// The next chunk's most frames (the step's budget); `usize::MAX`: no limit.
+    cap: usize,
 }
 
 impl UnitSynthesis {
@@ -256,6 +279,7 @@ impl UnitSynthesis {
             marks_sent: 0,
             chunking: Chunking::default(),
             windows: Windows::default(),
+            cap: usize::MAX,
         }
     }
 
@@ -272,6 +296,12 @@ impl UnitSynthesis {
         unit.prior = prior;
         unit.chunking = chunking;
         unit
+    }
+
+    /// Limits the next chunk to `frames` (`None`: no limit). It is still at least the
+    /// first chunk's size.
+    pub fn within(&mut self, frames: Option<usize>) {
+        self.cap = frames.unwrap_or(usize::MAX);
     }
 
     /// The unit's phoneme ids.
@@ -298,10 +328,13 @@ impl UnitSynthesis {
         let before = (self.before / parts.hop.max(1) as u64) as usize;
         let end = loop {
             let complete = self.encoded == self.ids.len();
-            if let Some(end) =
-                self.chunking
-                    .next(before, self.emitted, self.prior.frames(), complete)
-            {
+            if let Some(end) = self.chunking.next_within(
+                self.cap,
+                before,
+                self.emitted,
+                self.prior.frames(),
+                complete,
+            ) {
                 break end;
             }
             if complete {
@@ -451,6 +484,14 @@ mod tests {
         assert_eq!(c.next(0, 1000, 1000, true), None);
         // A later unit: four times the audio before it.
         assert_eq!(c.next(50, 0, 1000, true), Some(200));
+        // Within a step's budget, but never less than a first chunk.
+        assert_eq!(c.next_within(100, 50, 0, 1000, true), Some(100));
+        assert_eq!(c.next_within(10, 50, 0, 1000, true), Some(48));
+        assert_eq!(
+            c.next_within(10, 50, 0, 60, true),
+            Some(60),
+            "a short tail joins"
+        );
     }
 
     #[test]
