@@ -41,20 +41,27 @@ pub struct SynthesisRequest {
 /// the clones of one request. No limit until set; not part of what is said (every budget
 /// compares equal).
 #[derive(Clone, Debug, Default)]
-pub struct StepBudget(Arc<AtomicU64>);
+pub struct StepBudget(Arc<(AtomicU64, AtomicU64)>);
 
 impl StepBudget {
-    /// `None`: no limit (nobody waits).
-    pub fn set(&self, budget: Option<Duration>) {
+    /// `budget`: `None` for no limit (nobody waits, or only streams already late);
+    /// `waiting`: how many streams wait for the pool behind this step.
+    pub fn set(&self, budget: Option<Duration>, waiting: usize) {
         let nanos = budget.map_or(0, |b| (b.as_nanos() as u64).max(1));
-        self.0.store(nanos, Ordering::Relaxed);
+        self.0 .0.store(nanos, Ordering::Relaxed);
+        self.0 .1.store(waiting as u64, Ordering::Relaxed);
     }
 
     pub fn get(&self) -> Option<Duration> {
-        match self.0.load(Ordering::Relaxed) {
+        match self.0 .0.load(Ordering::Relaxed) {
             0 => None,
             n => Some(Duration::from_nanos(n)),
         }
+    }
+
+    /// Streams waiting behind the step (0 until set).
+    pub fn waiting(&self) -> usize {
+        self.0 .1.load(Ordering::Relaxed) as usize
     }
 }
 

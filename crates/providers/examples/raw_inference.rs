@@ -212,6 +212,7 @@ fn raw_piper(config: &PiperConfig, engine: &Engine) {
                             max: v[2],
                             flow_context: v[3],
                             decoder_context: v[4],
+                            ..Default::default()
                         },
                         Default::default(),
                     );

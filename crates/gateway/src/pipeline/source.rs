@@ -187,7 +187,7 @@ async fn pull(
         .engine_queue_wait
         .get_or_create(&labels)
         .observe(now.elapsed().as_secs_f64());
-    budget.set(scheduler.budget(Instant::now()));
+    budget.set(scheduler.budget(Instant::now()), scheduler.waiting());
     let chunk = timeout(limit, stream.next()).await;
     drop(turn);
     chunk

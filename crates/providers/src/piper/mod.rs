@@ -31,6 +31,7 @@ use pool::{Job, Pool, Work};
 use stats::{PiperStats, PiperStatsSnapshot};
 use std::collections::VecDeque;
 use std::path::PathBuf;
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use tts_core::{
     AudioChunk, AudioStream, Provider, ProviderError, StepBudget, SynthesisRequest, Voice,
@@ -297,6 +298,7 @@ impl Piper {
             _terminate: TerminateOnDrop(Arc::clone(&options)),
             options,
             budget: request.budget.clone(),
+            starting: Starting::new(&self.stats),
         };
         Ok(Box::pin(futures::stream::unfold(Some(state), next_chunk)))
     }
@@ -328,6 +330,32 @@ struct StreamState {
     _terminate: TerminateOnDrop,
     /// How long the next step may take (set by the gateway before each pull).
     budget: StepBudget,
+    /// Counted among the streams starting until its first audio.
+    starting: Starting,
+}
+
+/// A stream counted in [`PiperStats`]' `streams_starting` until it has its first audio
+/// or is dropped: the streams about to take their first turns, which a first chunk must
+/// last through.
+struct Starting(Option<Arc<PiperStats>>);
+
+impl Starting {
+    fn new(stats: &Arc<PiperStats>) -> Self {
+        stats.streams_starting.fetch_add(1, Relaxed);
+        Self(Some(Arc::clone(stats)))
+    }
+
+    fn started(&mut self) {
+        if let Some(stats) = self.0.take() {
+            stats.streams_starting.fetch_sub(1, Relaxed);
+        }
+    }
+}
+
+impl Drop for Starting {
+    fn drop(&mut self) {
+        self.started();
+    }
 }
 
 /// Stops the stream's in-flight inference when the stream is dropped.
@@ -381,6 +409,7 @@ async fn next_chunk(state: Option<StreamState>) -> Step {
             length_scale: st.length_scale,
             options: Arc::clone(&st.options),
             budget: st.budget.get(),
+            waiting: st.budget.waiting(),
             reply,
         };
         if let Err(e) = st.pool.submit(job) {
@@ -401,6 +430,7 @@ async fn next_chunk(state: Option<StreamState>) -> Step {
         if piece.samples.is_empty() {
             continue;
         }
+        st.starting.started();
         let mut samples = pcm::f32_to_i16(&piece.samples);
         let fade = pcm::samples_for_ms(FADE_MS, st.sample_rate);
         if first {

@@ -9,7 +9,7 @@
 use super::model::{LoadedModel, VoiceModel};
 use super::phonemize::UnitIds;
 use super::stats::PiperStats;
-use super::unit::{Piece, UnitSynthesis};
+use super::unit::{Limit, Piece, UnitSynthesis};
 use super::words::{self, Said, SpokenWord};
 use crate::espeak::engine::Engine;
 use crate::ipa::{parts, Part};
@@ -47,8 +47,10 @@ pub struct Job {
     pub work: Work,
     pub length_scale: f32,
     pub options: Arc<RunOptions>,
-    /// How long the step may take, if the gateway said.
+    /// How long the step may take, if the gateway said, and how many streams wait
+    /// behind it.
     pub budget: Option<Duration>,
+    pub waiting: usize,
     pub reply: oneshot::Sender<Result<Step, ProviderError>>,
 }
 
@@ -88,6 +90,7 @@ struct Shared {
     espeak: Arc<Engine>,
     stats: Arc<PiperStats>,
     queue: Mutex<mpsc::Receiver<Job>>,
+    workers: usize,
 }
 
 impl Pool {
@@ -107,6 +110,7 @@ impl Pool {
             espeak,
             stats,
             queue: Mutex::new(queue),
+            workers: workers.max(1),
         });
         let (ready_tx, ready_rx) = mpsc::channel();
         for i in 0..workers {
@@ -324,7 +328,14 @@ fn run(shared: &Shared, sessions: &mut [LoadedModel], job: Job) {
     }
     let mut state = state;
     if let LoadedModel::Split(parts) = &sessions[job.model] {
-        state.within(job.budget.and_then(|b| frames_within(stats, b, parts.hop)));
+        state.within(Limit {
+            frames: job
+                .budget
+                .and_then(|b| frames_within(stats, b, parts.hop))
+                .unwrap_or(usize::MAX),
+            waiting: job.waiting,
+            workers: shared.workers,
+        });
     }
     let running = Running::start(stats);
     let started = Instant::now();
@@ -368,8 +379,12 @@ fn run(shared: &Shared, sessions: &mut [LoadedModel], job: Job) {
         }
     }
 }
-/// The frames a step can make in `budget` at the cost per frame measured so far (all
-/// steps' time over all their audio, encoder runs included); `None` before any is known.
+
+/// The frames a step can make in `budget` at twice the cost per frame measured so far
+/// (all steps' time over all their audio, encoder runs included): a unit's first step
+/// also runs its encoder, steps vary, and the streams served before a waiter may take
+/// their own budgets. `None` before any cost is known. With the cost taken once, 8
+/// paragraphs starting together still waited up to 0.26 s (docs/BENCHMARKS.md).
 fn frames_within(stats: &PiperStats, budget: Duration, hop: usize) -> Option<usize> {
     let (nanos, samples) = (
         stats.inference_nanos.load(Relaxed),
@@ -378,7 +393,7 @@ fn frames_within(stats: &PiperStats, budget: Duration, hop: usize) -> Option<usi
     if samples == 0 || nanos == 0 {
         return None;
     }
-    let per_frame = nanos as f64 * hop as f64 / samples as f64;
+    let per_frame = 2.0 * nanos as f64 * hop as f64 / samples as f64;
     Some((budget.as_nanos() as f64 / per_frame) as usize)
 }
 

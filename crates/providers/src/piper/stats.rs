@@ -16,6 +16,8 @@ pub struct PiperStats {
     pub(crate) failures: AtomicU64,
     pub(crate) inference_nanos: AtomicU64,
     pub(crate) audio_samples: AtomicU64,
+    /// Streams open that have not had their first audio yet (they size first chunks).
+    pub(crate) streams_starting: AtomicU64,
 }
 
 /// A copy of [`PiperStats`] at one moment.

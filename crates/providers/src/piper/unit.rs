@@ -47,6 +47,11 @@ pub struct Chunking {
     /// on a shared core ran out of it before their second step came: four new streams'
     /// first chunks take about 0.35 s of one core (docs/BENCHMARKS.md).
     pub first: usize,
+    /// When other streams wait for the pool, a stream's first chunk is at least this
+    /// many frames for each: it must last while they take their turns. 48-frame first
+    /// chunks for 8 paragraphs starting at once took 0.62 s of the core and lasted
+    /// 0.56 s, so the first stream to play ran dry before the last had begun.
+    pub first_per_waiter: usize,
     /// A chunk is at most this many times the frames of audio before it in the stream,
     /// and at most `max` frames.
     pub growth: usize,
@@ -61,6 +66,7 @@ impl Default for Chunking {
     fn default() -> Self {
         Self {
             first: 48,
+            first_per_waiter: 10,
             growth: 4,
             max: 256,
             flow_context: 24,
@@ -75,15 +81,19 @@ impl Chunking {
         self.flow_context + self.decoder_context
     }
 
-    /// Frames of the next chunk after `before` frames of audio, at most `cap` frames
-    /// but never less than the first chunk.
-    fn size(&self, before: usize, cap: usize) -> usize {
+    /// Frames of the next chunk after `before` frames of audio, within `limit`.
+    fn size(&self, before: usize, limit: Limit) -> usize {
         let first = self.first.max(1);
+        let least = if before == 0 {
+            first.max(self.first_per_waiter.saturating_mul(limit.waiting))
+        } else {
+            first
+        };
         self.growth
             .saturating_mul(before)
             .clamp(first, self.max.max(first))
-            .min(cap)
-            .max(first)
+            .min(limit.frames)
+            .max(least)
     }
 
     /// The end of the chunk starting at frame `emitted` of a unit that follows `before`
@@ -97,19 +107,19 @@ impl Chunking {
         available: usize,
         complete: bool,
     ) -> Option<usize> {
-        self.next_within(usize::MAX, before, emitted, available, complete)
+        self.next_within(Limit::default(), before, emitted, available, complete)
     }
 
-    /// The same, for a chunk of at most `cap` frames (but at least the first chunk's).
+    /// The same, within a step's `limit`.
     pub fn next_within(
         &self,
-        cap: usize,
+        limit: Limit,
         before: usize,
         emitted: usize,
         available: usize,
         complete: bool,
     ) -> Option<usize> {
-        let end = emitted + self.size(before + emitted, cap);
+        let end = emitted + self.size(before + emitted, limit);
         if complete {
             if emitted >= available {
                 return None;
@@ -123,6 +133,27 @@ impl Chunking {
             return Some(end);
         }
         (end + self.look_ahead() <= available).then_some(end)
+    }
+}
+
+/// What the gateway said of the next step: at most `frames` (the step's time budget at
+/// the measured cost per frame; never less than a first chunk), with `waiting` streams
+/// behind it for each of the pool's workers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limit {
+    pub frames: usize,
+    pub waiting: usize,
+    /// The pool's workers (streams waiting are served this many at a time).
+    pub workers: usize,
+}
+
+impl Default for Limit {
+    fn default() -> Self {
+        Self {
+            frames: usize::MAX,
+            waiting: 0,
+            workers: 1,
+        }
     }
 }
 
@@ -257,8 +288,8 @@ pub struct UnitSynthesis {
     marks_sent: usize,
     chunking: Chunking,
     windows: Windows,
-    /// The next chunk's most frames (the step's budget); `usize::MAX`: no limit.
-    cap: usize,
+    /// What the gateway said of the next step.
+    limit: Limit,
 }
 
 impl UnitSynthesis {
@@ -279,7 +310,7 @@ impl UnitSynthesis {
             marks_sent: 0,
             chunking: Chunking::default(),
             windows: Windows::default(),
-            cap: usize::MAX,
+            limit: Limit::default(),
         }
     }
 
@@ -298,10 +329,9 @@ impl UnitSynthesis {
         unit
     }
 
-    /// Limits the next chunk to `frames` (`None`: no limit). It is still at least the
-    /// first chunk's size.
-    pub fn within(&mut self, frames: Option<usize>) {
-        self.cap = frames.unwrap_or(usize::MAX);
+    /// Sizes the next chunk within `limit`.
+    pub fn within(&mut self, limit: Limit) {
+        self.limit = limit;
     }
 
     /// The unit's phoneme ids.
@@ -328,8 +358,17 @@ impl UnitSynthesis {
         let before = (self.before / parts.hop.max(1) as u64) as usize;
         let end = loop {
             let complete = self.encoded == self.ids.len();
+            // Streams that started with this one but have no audio yet will take their
+            // first turns before its next: known here, after the encoder ran, better
+            // than when the gateway granted the turn.
+            let starting = stats.streams_starting.load(Relaxed) as usize;
+            let others = self.limit.waiting.max(starting.saturating_sub(1));
+            let limit = Limit {
+                waiting: others.div_ceil(self.limit.workers.max(1)),
+                ..self.limit
+            };
             if let Some(end) = self.chunking.next_within(
-                self.cap,
+                limit,
                 before,
                 self.emitted,
                 self.prior.frames(),
@@ -485,13 +524,20 @@ mod tests {
         // A later unit: four times the audio before it.
         assert_eq!(c.next(50, 0, 1000, true), Some(200));
         // Within a step's budget, but never less than a first chunk.
-        assert_eq!(c.next_within(100, 50, 0, 1000, true), Some(100));
-        assert_eq!(c.next_within(10, 50, 0, 1000, true), Some(48));
-        assert_eq!(
-            c.next_within(10, 50, 0, 60, true),
-            Some(60),
-            "a short tail joins"
-        );
+        let within = |frames, waiting| Limit {
+            frames,
+            waiting,
+            workers: 1,
+        };
+        assert_eq!(c.next_within(within(100, 3), 50, 0, 1000, true), Some(100));
+        assert_eq!(c.next_within(within(10, 3), 50, 0, 1000, true), Some(48));
+        let tail = c.next_within(within(10, 3), 50, 0, 60, true);
+        assert_eq!(tail, Some(60), "a short tail joins");
+        // A stream's first chunk lasts while those waiting take theirs.
+        assert_eq!(c.next_within(within(10, 3), 0, 0, 1000, true), Some(48));
+        assert_eq!(c.next_within(within(10, 7), 0, 0, 1000, true), Some(70));
+        let later = c.next_within(within(10, 7), 0, 70, 1000, true);
+        assert_eq!(later, Some(118), "later chunks: the budget, at least 48");
     }
 
     #[test]
