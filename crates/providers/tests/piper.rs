@@ -1,6 +1,7 @@
 //! Piper specifics beyond the conformance suite: voice metadata, speed, a drop during
-//! the first step, and a long sentence's first audio before its last chunk is decoded
-//! (counted by the provider's stats, never by the clock).
+//! the first step, a long sentence's first audio before its last chunk is decoded
+//! (counted by the provider's stats, never by the clock), and first chunks long enough
+//! for the streams that start together.
 
 mod support;
 
@@ -139,4 +140,38 @@ async fn words_are_marked_where_they_are_spoken_even_when_espeak_regroups_them()
             .unwrap()
     };
     assert!(len("3,000") > len("in") && len("2024") > len("in"));
+}
+
+#[tokio::test]
+async fn a_first_chunk_lasts_while_the_streams_that_started_with_it_take_theirs() {
+    // Its own instance (the streams of other tests must not count as starting), with
+    // one worker: streams waiting are counted per worker.
+    let engine = support::espeak().engine().clone();
+    let config = tts_providers::piper::PiperConfig {
+        max_concurrent: 1,
+        ..support::piper_config()
+    };
+    let p = tts_providers::piper::Piper::start(&config, engine).unwrap();
+    let text = "the long road went on over the hills and far away past the old mill \
+        and the river where the children used to swim on summer evenings long ago";
+    let hop = 256;
+    // Alone: the 48-frame first chunk.
+    let mut alone = p.synthesize(request("en_US-joe-medium", text, None));
+    assert_eq!(first_chunk(&mut alone).await, 48 * hop);
+    drop(alone);
+    // With 7 others open and no audio yet: 10 frames for each, so that it lasts while
+    // they take their first turns.
+    let others: Vec<_> = (0..7)
+        .map(|_| p.synthesize(request("en_US-joe-medium", text, None)))
+        .collect();
+    let mut first = p.synthesize(request("en_US-joe-medium", text, None));
+    assert_eq!(first_chunk(&mut first).await, 70 * hop);
+    drop(others);
+    // Once they are gone, the next stream starts small again.
+    let mut later = p.synthesize(request("en_US-joe-medium", text, None));
+    assert_eq!(first_chunk(&mut later).await, 48 * hop);
+}
+
+async fn first_chunk(s: &mut tts_core::AudioStream) -> usize {
+    s.next().await.unwrap().unwrap().samples.len()
 }
