@@ -48,7 +48,8 @@ pub struct Chunking {
     /// first chunks take about 0.35 s of one core (docs/BENCHMARKS.md).
     pub first: usize,
     /// When other streams wait for the pool, a stream's first chunk is at least this
-    /// many frames for each: it must last while they take their turns. 48-frame first
+    /// many frames for each of them per worker: it must last while they take their
+    /// turns. 48-frame first
     /// chunks for 8 paragraphs starting at once took 0.62 s of the core and lasted
     /// 0.56 s, so the first stream to play ran dry before the last had begun.
     pub first_per_waiter: usize,
@@ -85,7 +86,8 @@ impl Chunking {
     fn size(&self, before: usize, limit: Limit) -> usize {
         let first = self.first.max(1);
         let least = if before == 0 {
-            first.max(self.first_per_waiter.saturating_mul(limit.waiting))
+            let each_worker = limit.waiting.div_ceil(limit.workers.max(1));
+            first.max(self.first_per_waiter.saturating_mul(each_worker))
         } else {
             first
         };
@@ -138,7 +140,7 @@ impl Chunking {
 
 /// What the gateway said of the next step: at most `frames` (the step's time budget at
 /// the measured cost per frame; never less than a first chunk), with `waiting` streams
-/// behind it for each of the pool's workers.
+/// behind it in all.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limit {
     pub frames: usize,
@@ -362,9 +364,8 @@ impl UnitSynthesis {
             // first turns before its next: known here, after the encoder ran, better
             // than when the gateway granted the turn.
             let starting = stats.streams_starting.load(Relaxed) as usize;
-            let others = self.limit.waiting.max(starting.saturating_sub(1));
             let limit = Limit {
-                waiting: others.div_ceil(self.limit.workers.max(1)),
+                waiting: self.limit.waiting.max(starting.saturating_sub(1)),
                 ..self.limit
             };
             if let Some(end) = self.chunking.next_within(
@@ -538,6 +539,12 @@ mod tests {
         assert_eq!(c.next_within(within(10, 7), 0, 0, 1000, true), Some(70));
         let later = c.next_within(within(10, 7), 0, 70, 1000, true);
         assert_eq!(later, Some(118), "later chunks: the budget, at least 48");
+        // Those waiting are served a worker's share at a time.
+        let two_workers = Limit {
+            workers: 2,
+            ..within(10, 7)
+        };
+        assert_eq!(c.next_within(two_workers, 0, 0, 1000, true), Some(48));
     }
 
     #[test]
