@@ -4,14 +4,15 @@ not the spelling.
 "Nguyen" spelled is read by espeak's rules (and so by Piper) as something like
 "nuh-goo-yen"; given as /wɪn/, in SSML `<phoneme>` or in the operator's lexicon file
 (`LEXICON_FILE`), it is heard as "win". Piper adds random noise to every synthesis and
-Whisper base mishears now and then, so a miss gets one more try before it counts.
+Whisper base mishears now and then, so a miss gets up to two more fresh syntheses
+before it counts (`hear_until`).
 """
 
 import re
 
 import pytest
 
-from conftest import Gateway, hear
+from conftest import Gateway, hear, hear_until
 
 SENTENCE = "We will {} the game tonight."
 
@@ -30,10 +31,7 @@ def words(text: str) -> list:
 
 
 def heard_win(gateway, whisper, text: str) -> list:
-    heard = [hear(gateway, whisper, text)]
-    if "win" not in words(heard[0]):
-        heard.append(hear(gateway, whisper, text))
-    return heard
+    return hear_until(gateway, whisper, text, lambda h: "win" in words(h))
 
 
 def test_an_ssml_phoneme_is_heard_as_its_ipa(gateway, whisper):
