@@ -9,127 +9,12 @@
 //! type is copied byte for byte, so no ONNX field (known to us or not) can be lost, no
 //! message definitions are maintained here, and the 60 MB of weights are copied once
 //! instead of decoded and re-encoded. The walk follows node inputs back from the wanted
-//! outputs, like `onnx.utils.Extractor`.
+//! outputs, like `onnx.utils.Extractor`. A part's 1-D convolutions can be written as
+//! 2-D ones on the way out ([`Convs`], [`super::conv2d`]), which ONNX Runtime runs faster.
 
+use super::conv2d::{default_opset, Conv2d, AXES};
+use super::wire::{field, fields, first_string, put_message, strings, Field, WIRE_LEN};
 use std::collections::{HashMap, HashSet};
-
-/// Field numbers of onnx.proto3 that the cut reads or writes.
-mod field {
-    pub const MODEL_GRAPH: u32 = 7;
-    pub const GRAPH_NODE: u32 = 1;
-    pub const GRAPH_INITIALIZER: u32 = 5;
-    pub const GRAPH_INPUT: u32 = 11;
-    pub const GRAPH_OUTPUT: u32 = 12;
-    pub const GRAPH_VALUE_INFO: u32 = 13;
-    pub const GRAPH_SPARSE_INITIALIZER: u32 = 15;
-    pub const NODE_INPUT: u32 = 1;
-    pub const NODE_OUTPUT: u32 = 2;
-    pub const NODE_ATTRIBUTE: u32 = 5;
-    pub const ATTRIBUTE_GRAPH: u32 = 6;
-    pub const ATTRIBUTE_GRAPHS: u32 = 11;
-    pub const TENSOR_NAME: u32 = 8;
-    pub const VALUE_INFO_NAME: u32 = 1;
-}
-
-const WIRE_VARINT: u8 = 0;
-const WIRE_I64: u8 = 1;
-const WIRE_LEN: u8 = 2;
-const WIRE_I32: u8 = 5;
-
-/// One field of a message: its number, wire type and raw bytes (tag included), and for
-/// length-delimited fields the payload.
-#[derive(Clone, Copy)]
-struct Field<'a> {
-    number: u32,
-    wire: u8,
-    raw: &'a [u8],
-    payload: &'a [u8],
-}
-
-fn varint(bytes: &[u8], pos: &mut usize) -> Result<u64, String> {
-    let mut value = 0u64;
-    for shift in (0..64).step_by(7) {
-        let b = *bytes.get(*pos).ok_or("truncated varint")?;
-        *pos += 1;
-        value |= u64::from(b & 0x7f) << shift;
-        if b & 0x80 == 0 {
-            return Ok(value);
-        }
-    }
-    Err("varint too long".into())
-}
-
-/// The fields of one message, in order.
-fn fields(bytes: &[u8]) -> Result<Vec<Field<'_>>, String> {
-    let mut out = Vec::new();
-    let mut pos = 0;
-    while pos < bytes.len() {
-        let start = pos;
-        let tag = varint(bytes, &mut pos)?;
-        let (number, wire) = ((tag >> 3) as u32, (tag & 7) as u8);
-        let payload_start;
-        match wire {
-            WIRE_VARINT => {
-                varint(bytes, &mut pos)?;
-                payload_start = pos;
-            }
-            WIRE_I64 => {
-                pos += 8;
-                payload_start = pos;
-            }
-            WIRE_I32 => {
-                pos += 4;
-                payload_start = pos;
-            }
-            WIRE_LEN => {
-                let len = varint(bytes, &mut pos)? as usize;
-                payload_start = pos;
-                pos = pos.checked_add(len).ok_or("length overflow")?;
-            }
-            w => return Err(format!("unsupported wire type {w}")),
-        }
-        if pos > bytes.len() {
-            return Err("truncated field".into());
-        }
-        out.push(Field {
-            number,
-            wire,
-            raw: &bytes[start..pos],
-            payload: if wire == WIRE_LEN {
-                &bytes[payload_start..pos]
-            } else {
-                &[]
-            },
-        });
-    }
-    Ok(out)
-}
-
-fn strings(message: &[u8], number: u32) -> Result<Vec<&str>, String> {
-    fields(message)?
-        .into_iter()
-        .filter(|f| f.number == number && f.wire == WIRE_LEN)
-        .map(|f| std::str::from_utf8(f.payload).map_err(|_| "a name is not UTF-8".to_string()))
-        .collect()
-}
-
-fn first_string(message: &[u8], number: u32) -> Result<Option<&str>, String> {
-    Ok(strings(message, number)?.into_iter().next())
-}
-
-fn put_varint(out: &mut Vec<u8>, mut v: u64) {
-    while v >= 0x80 {
-        out.push((v as u8) | 0x80);
-        v >>= 7;
-    }
-    out.push(v as u8);
-}
-
-fn put_message(out: &mut Vec<u8>, number: u32, payload: &[u8]) {
-    put_varint(out, (u64::from(number) << 3) | u64::from(WIRE_LEN));
-    put_varint(out, payload.len() as u64);
-    out.extend_from_slice(payload);
-}
 
 /// A node of the graph: its raw bytes and the names it reads and writes.
 struct Node<'a> {
@@ -217,10 +102,16 @@ impl<'a> Graph<'a> {
     }
 
     /// A serialised model computing `outputs` from `inputs` (tensor names of this
-    /// graph): the nodes and initializers the outputs depend on, in the original order.
+    /// graph): the nodes and initializers the outputs depend on, in the original order,
+    /// with its 1-D convolutions as they are or rewritten ([`Convs`]).
     /// Fails if an output depends on a name that is neither given, produced, an
     /// initializer, nor a graph input, or if a name has no type information.
-    pub fn extract(&self, inputs: &[&str], outputs: &[&str]) -> Result<Vec<u8>, String> {
+    pub fn extract(
+        &self,
+        inputs: &[&str],
+        outputs: &[&str],
+        convs: Convs,
+    ) -> Result<Vec<u8>, String> {
         let given: HashSet<&str> = inputs.iter().copied().collect();
         let mut nodes = HashSet::new();
         let mut used_inits = HashSet::new();
@@ -252,9 +143,20 @@ impl<'a> Graph<'a> {
         let mut graph = Vec::new();
         let mut ordered: Vec<usize> = nodes.into_iter().collect();
         ordered.sort_unstable();
+        let conv2d = self.conv2d(convs)?;
+        let mut rewritten = false;
         let mut produced = Vec::new();
         for &n in &ordered {
-            put_message(&mut graph, field::GRAPH_NODE, self.nodes[n].payload);
+            let payload = self.nodes[n].payload;
+            match conv2d.node(payload)? {
+                Some(replacement) => {
+                    for node in replacement {
+                        put_message(&mut graph, field::GRAPH_NODE, &node);
+                    }
+                    rewritten = true;
+                }
+                None => put_message(&mut graph, field::GRAPH_NODE, payload),
+            }
             produced.extend(self.nodes[n].outputs.iter().copied());
         }
         for f in &self.graph_fields {
@@ -263,11 +165,14 @@ impl<'a> Graph<'a> {
         let mut inits: Vec<&str> = used_inits.into_iter().collect();
         inits.sort_unstable();
         for name in inits {
-            put_message(
-                &mut graph,
-                field::GRAPH_INITIALIZER,
-                self.initializers[name],
-            );
+            let tensor = self.initializers[name];
+            match conv2d.initializer(name, tensor)? {
+                Some(t) => put_message(&mut graph, field::GRAPH_INITIALIZER, &t),
+                None => put_message(&mut graph, field::GRAPH_INITIALIZER, tensor),
+            }
+        }
+        if rewritten {
+            put_message(&mut graph, field::GRAPH_INITIALIZER, &Conv2d::axes());
         }
         // The original inputs first, in their order, then the cut points.
         let mut all_inputs: Vec<&str> = self
@@ -297,6 +202,32 @@ impl<'a> Graph<'a> {
         put_message(&mut model, field::MODEL_GRAPH, &graph);
         Ok(model)
     }
+
+    /// The rewrite `convs` asks for: none if the name of its axes is taken.
+    fn conv2d(&self, convs: Convs) -> Result<Conv2d<'a>, String> {
+        let taken = self.producer.contains_key(AXES)
+            || self.initializers.contains_key(AXES)
+            || self.value_infos.contains_key(AXES);
+        if convs == Convs::AsIs || taken {
+            return Ok(Conv2d::none());
+        }
+        let nodes: Vec<&[u8]> = self.nodes.iter().map(|n| n.payload).collect();
+        Conv2d::plan(
+            default_opset(&self.model_fields)?,
+            &nodes,
+            &self.initializers,
+        )
+    }
+}
+
+/// How [`Graph::extract`] writes the 1-D convolutions it keeps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Convs {
+    /// As the model has them.
+    AsIs,
+    /// As 2-D convolutions over a height of one, which ONNX Runtime runs faster
+    /// ([`super::conv2d`]).
+    As2d,
 }
 
 fn has_subgraph(node: &[u8]) -> Result<bool, String> {
@@ -316,6 +247,7 @@ fn has_subgraph(node: &[u8]) -> Result<bool, String> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::wire::put_int;
     use super::*;
 
     fn string_field(out: &mut Vec<u8>, number: u32, s: &str) {
@@ -323,6 +255,10 @@ mod tests {
     }
 
     fn node(inputs: &[&str], outputs: &[&str]) -> Vec<u8> {
+        op_node("Add", inputs, outputs)
+    }
+
+    fn op_node(op: &str, inputs: &[&str], outputs: &[&str]) -> Vec<u8> {
         let mut n = Vec::new();
         for i in inputs {
             string_field(&mut n, field::NODE_INPUT, i);
@@ -330,7 +266,7 @@ mod tests {
         for o in outputs {
             string_field(&mut n, field::NODE_OUTPUT, o);
         }
-        string_field(&mut n, 4, "Add");
+        string_field(&mut n, field::NODE_OP_TYPE, op);
         n
     }
 
@@ -382,7 +318,7 @@ mod tests {
     fn a_cut_keeps_only_what_its_outputs_need() {
         let bytes = model();
         let g = Graph::parse(&bytes).unwrap();
-        let head = g.extract(&[], &["a"]).unwrap();
+        let head = g.extract(&[], &["a"], Convs::AsIs).unwrap();
         assert_eq!(
             names_in(&head, field::GRAPH_NODE, field::NODE_OUTPUT),
             ["a"]
@@ -397,7 +333,7 @@ mod tests {
         );
         assert_eq!(&head[..2], &[0x08, 0x08], "model fields are kept");
 
-        let tail = g.extract(&["a"], &["y"]).unwrap();
+        let tail = g.extract(&["a"], &["y"], Convs::AsIs).unwrap();
         assert_eq!(
             names_in(&tail, field::GRAPH_NODE, field::NODE_OUTPUT),
             ["b", "y"]
@@ -418,7 +354,68 @@ mod tests {
         let bytes = model();
         let g = Graph::parse(&bytes).unwrap();
         assert!(g.produces("b") && !g.produces("q"));
-        assert!(g.extract(&[], &["q"]).is_err());
+        assert!(g.extract(&[], &["q"], Convs::AsIs).is_err());
         assert!(Graph::parse(&[0xff]).is_err());
+    }
+
+    /// x → y = Conv(x, w), opset `opset`.
+    fn conv_model(opset: i64) -> Vec<u8> {
+        let mut g = Vec::new();
+        put_message(
+            &mut g,
+            field::GRAPH_NODE,
+            &op_node("Conv", &["x", "w"], &["y"]),
+        );
+        let mut w = Vec::new();
+        for d in [4, 2, 3] {
+            put_int(&mut w, field::TENSOR_DIMS, d);
+        }
+        string_field(&mut w, field::TENSOR_NAME, "w");
+        put_message(&mut g, field::GRAPH_INITIALIZER, &w);
+        put_message(
+            &mut g,
+            field::GRAPH_INPUT,
+            &named(field::VALUE_INFO_NAME, "x"),
+        );
+        put_message(
+            &mut g,
+            field::GRAPH_OUTPUT,
+            &named(field::VALUE_INFO_NAME, "y"),
+        );
+        let mut m = Vec::new();
+        let mut opset_import = Vec::new();
+        put_int(&mut opset_import, field::OPSET_VERSION, opset);
+        put_message(&mut m, field::MODEL_OPSET_IMPORT, &opset_import);
+        put_message(&mut m, field::MODEL_GRAPH, &g);
+        m
+    }
+
+    #[test]
+    fn a_cut_can_write_its_1d_convolutions_as_2d_ones() {
+        let bytes = conv_model(15);
+        let g = Graph::parse(&bytes).unwrap();
+        let as_is = g.extract(&[], &["y"], Convs::AsIs).unwrap();
+        assert_eq!(
+            names_in(&as_is, field::GRAPH_NODE, field::NODE_OUTPUT),
+            ["y"]
+        );
+        let as_2d = g.extract(&[], &["y"], Convs::As2d).unwrap();
+        assert_eq!(
+            names_in(&as_2d, field::GRAPH_NODE, field::NODE_OUTPUT),
+            ["y/as_2d/input", "y/as_2d/output", "y"]
+        );
+        assert_eq!(
+            names_in(&as_2d, field::GRAPH_INITIALIZER, field::TENSOR_NAME),
+            ["w", AXES]
+        );
+        assert_eq!(
+            names_in(&as_2d, field::GRAPH_INPUT, field::VALUE_INFO_NAME),
+            ["x"]
+        );
+        // Opset 11's Squeeze takes no axes input: nothing is rewritten.
+        let bytes = conv_model(11);
+        let g = Graph::parse(&bytes).unwrap();
+        let old = g.extract(&[], &["y"], Convs::As2d).unwrap();
+        assert_eq!(names_in(&old, field::GRAPH_NODE, field::NODE_OUTPUT), ["y"]);
     }
 }

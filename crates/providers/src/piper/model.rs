@@ -8,6 +8,7 @@
 //! built with explicit thread counts, because ONNX Runtime's default intra-op pool sizes
 //! itself to the physical cores and pins its threads, fighting every other session.
 
+use super::graph_cut::{Convs, Graph};
 use super::phonemize::PhonemeIds;
 use ort::environment::Environment;
 use ort::session::builder::GraphOptimizationLevel;
@@ -326,7 +327,7 @@ impl LoadedModel {
 
 /// The voice's graph cut into encoder, flow and decoder models.
 pub fn split(model: &[u8]) -> Result<[Vec<u8>; 3], String> {
-    let graph = super::graph_cut::Graph::parse(model)?;
+    let graph = Graph::parse(model)?;
     if let Some(missing) = [PRIOR, MASK, DURATIONS, LATENT]
         .into_iter()
         .find(|n| !graph.produces(n))
@@ -334,9 +335,9 @@ pub fn split(model: &[u8]) -> Result<[Vec<u8>; 3], String> {
         return Err(format!("no tensor {missing}"));
     }
     Ok([
-        graph.extract(&[], &[PRIOR, DURATIONS])?,
-        graph.extract(&[PRIOR, MASK], &[LATENT])?,
-        graph.extract(&[LATENT], &[AUDIO])?,
+        graph.extract(&[], &[PRIOR, DURATIONS], Convs::As2d)?,
+        graph.extract(&[PRIOR, MASK], &[LATENT], Convs::As2d)?,
+        graph.extract(&[LATENT], &[AUDIO], Convs::As2d)?,
     ])
 }
 
