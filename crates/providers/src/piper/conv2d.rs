@@ -12,8 +12,9 @@
 //! Conv (2-D) → Squeeze(axis 2)`; its weight gets a dimension of 1 (`[O, I, K]` →
 //! `[O, I, 1, K]`, the same bytes), and its attributes get the identity for the new axis.
 //! Every other node, and every tensor outside the convolutions, is as before, so the
-//! rewrite cannot change what the graph means, and ONNX Runtime's optimiser removes the
-//! `Squeeze → Unsqueeze` pairs between convolutions. A convolution whose weight is not
+//! rewrite cannot change what the graph means. The added `Squeeze` and `Unsqueeze` only
+//! relabel a tensor's shape (under 1 % of the decoder's time in ONNX Runtime's profile).
+//! A convolution whose weight is not
 //! an initializer, or is read by anything else, or that has attributes this does not
 //! know how to extend (`output_shape`), is left as it is.
 

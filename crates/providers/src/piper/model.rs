@@ -272,24 +272,34 @@ impl LoadedModel {
         let bytes = std::fs::read(&model.onnx_path).map_err(|e| format!("{path}: {e}"))?;
         let load = |bytes: &[u8]| Part::load(env, bytes, intra_op_threads);
         let parts = if cut {
-            split(&bytes)
+            split(&bytes, Convs::As2d)
         } else {
             Err(String::new())
         };
+        let load_parts = |[encoder, flow, decoder]: [Vec<u8>; 3]| -> Result<Parts, String> {
+            let mut parts = Parts {
+                encoder: load(&encoder).map_err(|e| format!("{path} (encoder): {e}"))?,
+                flow: load(&flow).map_err(|e| format!("{path} (flow): {e}"))?,
+                decoder: load(&decoder).map_err(|e| format!("{path} (decoder): {e}"))?,
+                channels: 0,
+                hop: 0,
+            };
+            parts
+                .measure(model)
+                .map_err(|e| format!("{path}: measuring the parts: {e}"))?;
+            Ok(parts)
+        };
         match parts {
-            Ok([encoder, flow, decoder]) => {
-                let mut parts = Parts {
-                    encoder: load(&encoder).map_err(|e| format!("{path} (encoder): {e}"))?,
-                    flow: load(&flow).map_err(|e| format!("{path} (flow): {e}"))?,
-                    decoder: load(&decoder).map_err(|e| format!("{path} (decoder): {e}"))?,
-                    channels: 0,
-                    hop: 0,
-                };
-                parts
-                    .measure(model)
-                    .map_err(|e| format!("{path}: measuring the parts: {e}"))?;
-                Ok(Self::Split(parts))
-            }
+            Ok(rewritten) => match load_parts(rewritten) {
+                Ok(parts) => Ok(Self::Split(parts)),
+                Err(error) => {
+                    // The 2-D convolutions only make the parts faster: parts ONNX Runtime
+                    // will not take that way are loaded as the voice has them.
+                    tracing::warn!(provider = "piper", voice = %model.name, %error,
+                        "the parts with 2-D convolutions did not load; loading them as exported");
+                    Ok(Self::Split(load_parts(split(&bytes, Convs::AsIs)?)?))
+                }
+            },
             Err(reason) => {
                 if cut {
                     tracing::warn!(provider = "piper", voice = %model.name, %reason,
@@ -325,8 +335,9 @@ impl LoadedModel {
     }
 }
 
-/// The voice's graph cut into encoder, flow and decoder models.
-pub fn split(model: &[u8]) -> Result<[Vec<u8>; 3], String> {
+/// The voice's graph cut into encoder, flow and decoder models, with their 1-D
+/// convolutions as `convs` says.
+pub fn split(model: &[u8], convs: Convs) -> Result<[Vec<u8>; 3], String> {
     let graph = Graph::parse(model)?;
     if let Some(missing) = [PRIOR, MASK, DURATIONS, LATENT]
         .into_iter()
@@ -335,9 +346,9 @@ pub fn split(model: &[u8]) -> Result<[Vec<u8>; 3], String> {
         return Err(format!("no tensor {missing}"));
     }
     Ok([
-        graph.extract(&[], &[PRIOR, DURATIONS], Convs::As2d)?,
-        graph.extract(&[PRIOR, MASK], &[LATENT], Convs::As2d)?,
-        graph.extract(&[LATENT], &[AUDIO], Convs::As2d)?,
+        graph.extract(&[], &[PRIOR, DURATIONS], convs)?,
+        graph.extract(&[PRIOR, MASK], &[LATENT], convs)?,
+        graph.extract(&[LATENT], &[AUDIO], convs)?,
     ])
 }
 
@@ -479,8 +490,8 @@ mod tests {
     fn a_graph_without_the_cut_points_is_not_cut() {
         // ModelProto { graph: GraphProto { node: NodeProto { output: "x" } } }
         let model = [0x3a, 5, 0x0a, 3, 0x12, 1, b'x'];
-        let err = split(&model).unwrap_err();
+        let err = split(&model, Convs::As2d).unwrap_err();
         assert!(err.contains(PRIOR), "{err}");
-        assert!(split(&[]).is_err());
+        assert!(split(&[], Convs::AsIs).is_err());
     }
 }
