@@ -145,7 +145,7 @@ fn chunked_flow_and_decoder_match_whole_sentence_inference_of_the_same_prior() {
     }
 }
 
-/// The parts also have their 1-D convolutions written as 2-D ones (piper/conv2d.rs): the
+/// The decoder part has its 1-D convolutions written as 2-D ones (piper/conv2d.rs): the
 /// whole graph is as exported, so this checks the rewrite too (measured: 96 dB, rounding).
 #[test]
 fn the_cut_graph_computes_what_the_whole_graph_computes() {

@@ -5,8 +5,10 @@
 //! lays out the inputs of a 2-D one in channel blocks ("NCHWc") and runs it with direct
 //! kernels. A Piper voice's decoder (HiFi-GAN) is almost all 1-D convolutions and costs
 //! about 70 % of a sentence's synthesis. Measured on one pinned core (docs/BENCHMARKS.md),
-//! the rewritten decoder costs 9–10 % less per frame, the flow and the encoder 1–5 %
-//! less, and the output differs by rounding only (1e-7 in samples of ±1).
+//! the rewritten decoder costs 9–10 % less per frame, and the output differs by rounding
+//! only (1e-7 in samples of ±1). Only the decoder is rewritten ([`super::model::split`]):
+//! the flow and the encoder gained 1–5 %, under 1 % of a sentence, and ONNX Runtime then
+//! held 34 MiB more for them.
 //!
 //! The key decision: only the convolutions change. Each becomes `Unsqueeze(axis 2) →
 //! Conv (2-D) → Squeeze(axis 2)`; its weight gets a dimension of 1 (`[O, I, K]` →

@@ -10,8 +10,9 @@
 //! reader asks for more, so the first audio costs one window of the encoder and one small
 //! chunk, whatever the length of the text or the sentence, and a reader that goes away
 //! stops synthesis before the next chunk (its in-flight run is also terminated). The
-//! voice's graph is cut into encoder, flow and decoder at load ([`graph_cut`]), and their
-//! 1-D convolutions are written as 2-D ones, which ONNX Runtime runs faster ([`conv2d`]).
+//! voice's graph is cut into encoder, flow and decoder at load ([`graph_cut`]), and the
+//! decoder's 1-D convolutions are written as 2-D ones, which ONNX Runtime runs faster
+//! ([`conv2d`]).
 
 mod conv2d;
 pub mod graph_cut;

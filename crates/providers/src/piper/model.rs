@@ -293,10 +293,10 @@ impl LoadedModel {
             Ok(rewritten) => match load_parts(rewritten) {
                 Ok(parts) => Ok(Self::Split(parts)),
                 Err(error) => {
-                    // The 2-D convolutions only make the parts faster: parts ONNX Runtime
+                    // The 2-D convolutions only make the decoder faster: parts ONNX Runtime
                     // will not take that way are loaded as the voice has them.
                     tracing::warn!(provider = "piper", voice = %model.name, %error,
-                        "the parts with 2-D convolutions did not load; loading them as exported");
+                        "the decoder with 2-D convolutions did not load; loading the parts as exported");
                     Ok(Self::Split(load_parts(split(&bytes, Convs::AsIs)?)?))
                 }
             },
@@ -335,8 +335,10 @@ impl LoadedModel {
     }
 }
 
-/// The voice's graph cut into encoder, flow and decoder models, with their 1-D
-/// convolutions as `convs` says.
+/// The voice's graph cut into encoder, flow and decoder models, with the decoder's 1-D
+/// convolutions as `convs` says. The encoder and the flow stay as exported: as 2-D they
+/// cost 1–5 % less but hold 34 MiB more per worker, for under 1 % of a sentence's cost
+/// (docs/BENCHMARKS.md).
 pub fn split(model: &[u8], convs: Convs) -> Result<[Vec<u8>; 3], String> {
     let graph = Graph::parse(model)?;
     if let Some(missing) = [PRIOR, MASK, DURATIONS, LATENT]
@@ -346,8 +348,8 @@ pub fn split(model: &[u8], convs: Convs) -> Result<[Vec<u8>; 3], String> {
         return Err(format!("no tensor {missing}"));
     }
     Ok([
-        graph.extract(&[], &[PRIOR, DURATIONS], convs)?,
-        graph.extract(&[PRIOR, MASK], &[LATENT], convs)?,
+        graph.extract(&[], &[PRIOR, DURATIONS], Convs::AsIs)?,
+        graph.extract(&[PRIOR, MASK], &[LATENT], Convs::AsIs)?,
         graph.extract(&[LATENT], &[AUDIO], convs)?,
     ])
 }
