@@ -86,10 +86,10 @@ impl<'a> Conv2d<'a> {
         let Some(weight) = conv_weight(node, &inputs)? else {
             return Ok(None);
         };
-        let outputs = strings(node, field::NODE_OUTPUT)?;
-        if !self.weights.contains(weight) || outputs.len() != 1 {
+        if !self.weights.contains(weight) {
             return Ok(None);
         }
+        let outputs = strings(node, field::NODE_OUTPUT)?;
         let (input, output) = (inputs[0], outputs[0]);
         let (input_2d, output_2d) = (
             format!("{output}/as_2d/input"),
@@ -153,14 +153,15 @@ impl<'a> Conv2d<'a> {
     }
 }
 
-/// The weight a default-domain `Conv` or `ConvTranspose` reads, if `node` is one whose
-/// attributes the rewrite can extend.
+/// The weight a default-domain `Conv` or `ConvTranspose` reads, if `node` is one with one
+/// output whose attributes the rewrite can extend.
 fn conv_weight<'n>(node: &[u8], inputs: &[&'n str]) -> Result<Option<&'n str>, String> {
     let op = first_string(node, field::NODE_OP_TYPE)?.unwrap_or("");
     let domain = first_string(node, field::NODE_DOMAIN)?.unwrap_or("");
     if !matches!(op, "Conv" | "ConvTranspose")
         || !matches!(domain, "" | "ai.onnx")
         || inputs.len() < 2
+        || strings(node, field::NODE_OUTPUT)?.len() != 1
     {
         return Ok(None);
     }
@@ -434,6 +435,13 @@ mod tests {
         );
         let plan = Conv2d::plan(Some(15), &[&shaped], &inits).unwrap();
         assert!(plan.node(&shaped).unwrap().is_none());
+
+        // A node with two outputs (not a valid Conv): its weight keeps its shape too.
+        let mut two = node("Conv", &["x", "w"], "y", &[]);
+        put_message(&mut two, field::NODE_OUTPUT, b"y2");
+        let plan = Conv2d::plan(Some(15), &[&two], &inits).unwrap();
+        assert!(plan.node(&two).unwrap().is_none());
+        assert!(plan.initializer("w", &w).unwrap().is_none());
 
         // A weight that is not an initializer, or is already 2-D.
         let computed = node("Conv", &["x", "q"], "y", &[]);
