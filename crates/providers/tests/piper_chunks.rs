@@ -115,10 +115,25 @@ fn chunked_flow_and_decoder_match_whole_sentence_inference_of_the_same_prior() {
                 },
                 true,
             ),
+            // The smallest chunks a step budget allows, all the way.
+            (
+                Chunking {
+                    growth: 1,
+                    max: 48,
+                    ..Chunking::default()
+                },
+                true,
+            ),
         ];
-        for (flow_context, decoder_context) in
-            [(32, 16), (32, 8), (16, 8), (12, 8), (24, 4), (24, 16)]
-        {
+        for (flow_context, decoder_context) in [
+            (32, 16),
+            (32, 8),
+            (16, 8),
+            (12, 8),
+            (24, 4),
+            (24, 8),
+            (24, 16),
+        ] {
             let chunking = Chunking {
                 flow_context,
                 decoder_context,

@@ -24,10 +24,12 @@ use tts_core::WordMark;
 /// How the flow and the decoder cut a unit's frames into chunks.
 ///
 /// The defaults are measured (tests/piper_chunks.rs, docs/BENCHMARKS.md): with 24 frames
-/// of prior around every latent frame the flow keeps and 4 frames of latent around each
-/// decoder chunk, the joined chunks differ from whole-unit inference by 39–42 dB SNR,
-/// above the 30 dB asked, with no seam (chunks of 16 to 64 frames: 35–37 dB). 8 decoder
-/// frames give 68–69 dB and 16 give 114–137 dB, but each join decodes those frames
+/// of prior around every latent frame the flow keeps and 6 frames of latent around each
+/// decoder chunk, the joined chunks of a 60-word sentence differ from whole-unit
+/// inference by 44–49 dB SNR with many joins (24 chunks of 16 to 64 frames, or 30 of 48,
+/// the smallest a budget allows), above the 30 dB asked, with no seam. With 4 decoder
+/// frames those cuts gave 29–37 dB over the noise of the prior's sampling: too close to
+/// 30. 8 frames give 62–66 dB and 16 give 114–137 dB, but each join decodes those frames
 /// twice: with 8, chunked inference cost 4–7 % more CPU than whole-unit inference on a
 /// quiet machine, with 4, 3–4 % (docs/BENCHMARKS.md). 12 flow frames give as little as
 /// 20 dB.
@@ -71,7 +73,7 @@ impl Default for Chunking {
             growth: 4,
             max: 256,
             flow_context: 24,
-            decoder_context: 4,
+            decoder_context: 6,
         }
     }
 }
