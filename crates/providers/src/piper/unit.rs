@@ -31,8 +31,10 @@ use tts_core::WordMark;
 /// frames those cuts gave 29–37 dB over the noise of the prior's sampling: too close to
 /// 30. 8 frames give 62–66 dB and 16 give 114–137 dB, but each join decodes those frames
 /// twice: with 8, chunked inference cost 4–7 % more CPU than whole-unit inference on a
-/// quiet machine, with 4, 3–4 % (docs/BENCHMARKS.md). 12 flow frames give as little as
-/// 20 dB.
+/// quiet machine, with 4, 3–4 % (docs/BENCHMARKS.md). With the decoder's convolutions
+/// run as 2-D ones (piper/conv2d.rs), chunked inference costs less than the whole graph
+/// as exported: 1–3.5 % less on an AMD EPYC (4 frames), 12–16 % less on an Intel Xeon
+/// (6 frames, which cost no more than 4 there). 12 flow frames give as little as 20 dB.
 ///
 /// A chunk is at most four times the audio before it in the stream, so that it is
 /// computed (at a real-time factor near 0.1) well before that audio has played, and at
@@ -51,9 +53,9 @@ pub struct Chunking {
     pub first: usize,
     /// When other streams wait for the pool, a stream's first chunk is at least this
     /// many frames for each of them per worker: it must last while they take their
-    /// turns. 48-frame first
-    /// chunks for 8 paragraphs starting at once took 0.62 s of the core and lasted
-    /// 0.56 s, so the first stream to play ran dry before the last had begun.
+    /// turns. 48-frame first chunks for 8 paragraphs starting at once took 0.62 s of the
+    /// core and lasted 0.56 s, so the first stream to play ran dry before the last had
+    /// begun.
     pub first_per_waiter: usize,
     /// A chunk is at most this many times the frames of audio before it in the stream,
     /// and at most `max` frames.
