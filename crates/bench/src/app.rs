@@ -26,10 +26,13 @@ pub async fn run(args: &Args) -> Result<Verdict, String> {
     let hold = args.hold.is_some();
     let target = Arc::new(Target::new(TargetOptions {
         url: args.url.clone(),
-        body: match args.api {
-            Door::Session => create_body(args),
-            Door::Openai => speech_body(args),
-        },
+        bodies: texts(args)?
+            .iter()
+            .map(|text| match args.api {
+                Door::Session => create_body(args, text),
+                Door::Openai => speech_body(args, text),
+            })
+            .collect(),
         openai: args.api == Door::Openai,
         format: args.format.clone(),
         rate: args.rate,
@@ -142,12 +145,31 @@ fn print(args: &Args, text: String, json: Value) {
     }
 }
 
-/// The create-session body, serialised once for every session.
-pub fn create_body(args: &Args) -> bytes::Bytes {
+/// The texts the sessions take in turn: --text, or the lines of --texts-file.
+pub fn texts(args: &Args) -> Result<Vec<String>, String> {
+    let Some(path) = &args.texts_file else {
+        return Ok(vec![args.text.clone()]);
+    };
+    let file = std::fs::read_to_string(path)
+        .map_err(|e| format!("--texts-file {}: {e}", path.display()))?;
+    let texts: Vec<String> = file
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(String::from)
+        .collect();
+    if texts.is_empty() {
+        return Err(format!("--texts-file {}: no text in it", path.display()));
+    }
+    Ok(texts)
+}
+
+/// The create-session body of `text`, serialised once for every session that sends it.
+pub fn create_body(args: &Args, text: &str) -> bytes::Bytes {
     let mut body = json!({
         "provider": args.provider,
         "voice": args.voice,
-        "text": args.text,
+        "text": text,
         "target_format": args.format,
         "sample_rate_hz": args.rate,
     });
@@ -163,8 +185,8 @@ pub fn create_body(args: &Args) -> bytes::Bytes {
     body.to_string().into()
 }
 
-/// The `POST /v1/audio/speech` body of an `--api openai` session.
-pub fn speech_body(args: &Args) -> bytes::Bytes {
+/// The `POST /v1/audio/speech` body of an `--api openai` session saying `text`.
+pub fn speech_body(args: &Args, text: &str) -> bytes::Bytes {
     let format = match args.format.as_str() {
         "pcm16" => "pcm",
         other => other,
@@ -172,7 +194,7 @@ pub fn speech_body(args: &Args) -> bytes::Bytes {
     let mut body = json!({
         "model": args.provider,
         "voice": args.voice,
-        "input": args.text,
+        "input": text,
         "response_format": format,
         "sample_rate": args.rate,
     });

@@ -82,6 +82,13 @@ pub struct Args {
     #[arg(short = 't', long, default_value = DEFAULT_TEXT)]
     pub text: String,
 
+    /// Texts to synthesise instead of --text, one per non-empty line: the sessions take
+    /// them in turn, warm-up included. With --cache and a file of distinct texts, a run
+    /// measures the phrase cache's way for text it has not heard: each sentence its own
+    /// synthesis.
+    #[arg(long, conflicts_with = "text")]
+    pub texts_file: Option<std::path::PathBuf>,
+
     /// Optional language field of the request (e.g. en-US).
     #[arg(long)]
     pub language: Option<String>,

@@ -164,14 +164,14 @@ impl LoadRun<'_> {
         );
         let _ = writeln!(
             o,
-            "  {} / {} / {} @ {} Hz{}, text of {} characters{}",
+            "  {} / {} / {} @ {} Hz{}, {}{}",
             a.provider,
             a.voice,
             a.format,
             a.rate,
             a.bitrate_kbps
                 .map_or(String::new(), |b| format!(" {b} kb/s")),
-            a.text.chars().count(),
+            texts_label(a),
             if a.verify { ", --verify" } else { "" }
         );
         let _ = writeln!(o, "  wall time             {:.2} s", wall.as_secs_f64());
@@ -312,6 +312,7 @@ impl LoadRun<'_> {
             "sample_rate_hz": a.rate,
             "bitrate_kbps": a.bitrate_kbps,
             "text_chars": a.text.chars().count(),
+            "texts_file": a.texts_file,
             "concurrency": a.concurrency,
             "arrival_rate": a.arrival_rate,
             "warmup": a.warmup,
@@ -525,5 +526,21 @@ impl HoldRun<'_> {
                 "generator": c.own.as_secs_f64(),
             })),
         })
+    }
+}
+
+/// What the sessions said: "text of N characters", or how many texts of which lengths.
+fn texts_label(a: &Args) -> String {
+    match crate::app::texts(a) {
+        Ok(texts) if a.texts_file.is_some() => {
+            let chars = texts.iter().map(|t| t.chars().count());
+            format!(
+                "{} texts of {}-{} characters",
+                texts.len(),
+                chars.clone().min().unwrap_or(0),
+                chars.max().unwrap_or(0)
+            )
+        }
+        _ => format!("text of {} characters", a.text.chars().count()),
     }
 }

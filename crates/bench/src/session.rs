@@ -167,8 +167,9 @@ pub fn bytes_per_sample(format: &str) -> Option<u64> {
 pub struct TargetOptions {
     /// Base URL of the gateway, e.g. `http://127.0.0.1:8080`.
     pub url: String,
-    /// The create-session body (or, with `openai`, the speech body), already serialised.
-    pub body: Bytes,
+    /// The create-session bodies (or, with `openai`, the speech bodies), already
+    /// serialised: one per text, taken in turn by the sessions as they start. At least one.
+    pub bodies: Vec<Bytes>,
     /// Sessions go through `POST /v1/audio/speech` instead of a session and its socket.
     pub openai: bool,
     pub format: String,
@@ -192,7 +193,9 @@ pub struct Target {
     create_url: String,
     /// `Some(url of /v1/audio/speech)` when sessions go through the OpenAI door.
     speech_url: Option<String>,
-    body: Bytes,
+    bodies: Vec<Bytes>,
+    /// Sessions started so far: which body the next one takes.
+    started: std::sync::atomic::AtomicUsize,
     checks: Checks,
     ws_config: WebSocketConfig,
     recv_buffer: Option<u32>,
@@ -214,6 +217,9 @@ impl Target {
                 "--url must be http://host:port (TLS is not supported), got {base:?}"
             ));
         }
+        if opts.bodies.is_empty() {
+            return Err("no text to send".into());
+        }
         let authorization = opts.api_key.as_ref().map(|k| format!("Bearer {k}"));
         let mut headers = reqwest::header::HeaderMap::new();
         if let Some(value) = &authorization {
@@ -232,13 +238,22 @@ impl Target {
             http,
             create_url: format!("{base}/v1/tts/sessions"),
             speech_url: opts.openai.then(|| format!("{base}/v1/audio/speech")),
-            body: opts.body,
+            bodies: opts.bodies,
+            started: Default::default(),
             checks: Checks::new(&opts.format, opts.verify, opts.rate),
             ws_config: WebSocketConfig::default().read_buffer_size(opts.read_buffer),
             recv_buffer: opts.recv_buffer,
             resolved: Mutex::new(HashMap::new()),
             authorization,
         })
+    }
+
+    /// The body of the next session to start: the texts in turn.
+    fn next_body(&self) -> Bytes {
+        let n = self
+            .started
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.bodies[n % self.bodies.len()].clone()
     }
 
     pub fn http(&self) -> &reqwest::Client {
@@ -281,7 +296,7 @@ impl Target {
             .http
             .post(&self.create_url)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(self.body.clone())
+            .body(self.next_body())
             .send()
             .await
             .map_err(|e| (Failure::Transport, format!("POST: {e}")))?;
@@ -510,7 +525,7 @@ async fn speech(
         .http
         .post(url)
         .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .body(target.body.clone())
+        .body(target.next_body())
         .send()
         .await
         .map_err(|e| (Failure::Transport, format!("POST: {e}")))?;

@@ -106,7 +106,7 @@ fn target(url: String) -> Arc<Target> {
     Arc::new(
         Target::new(TargetOptions {
             url,
-            body: r#"{"provider":"mock_tone"}"#.into(),
+            bodies: vec![r#"{"provider":"mock_tone"}"#.into()],
             openai: false,
             format: "pcm16".into(),
             rate: 16_000,

@@ -41,15 +41,28 @@ pub struct SynthesisRequest {
 /// the clones of one request. No limit until set; not part of what is said (every budget
 /// compares equal).
 #[derive(Clone, Debug, Default)]
-pub struct StepBudget(Arc<(AtomicU64, AtomicU64)>);
+pub struct StepBudget(Arc<(AtomicU64, AtomicU64, AtomicU64)>);
 
 impl StepBudget {
     /// `budget`: `None` for no limit (nobody waits, or only streams already late);
-    /// `waiting`: how many streams wait for the pool behind this step.
-    pub fn set(&self, budget: Option<Duration>, waiting: usize) {
+    /// `waiting`: how many streams wait for the pool behind this step; `lead`: the audio
+    /// the stream's listener has yet to hear when the step starts (none before its first
+    /// audio). A request that continues a stream (the next sentence through the phrase
+    /// cache, a realtime context's next segment) starts with the stream's lead, not from
+    /// silence.
+    pub fn set(&self, budget: Option<Duration>, waiting: usize, lead: Duration) {
         let nanos = budget.map_or(0, |b| (b.as_nanos() as u64).max(1));
         self.0 .0.store(nanos, Ordering::Relaxed);
         self.0 .1.store(waiting as u64, Ordering::Relaxed);
+        self.0 .2.store(
+            lead.as_nanos().min(u128::from(u64::MAX)) as u64,
+            Ordering::Relaxed,
+        );
+    }
+
+    /// The listener's lead when the step starts (zero until set).
+    pub fn lead(&self) -> Duration {
+        Duration::from_nanos(self.0 .2.load(Ordering::Relaxed))
     }
 
     pub fn get(&self) -> Option<Duration> {

@@ -172,6 +172,31 @@ async fn a_first_chunk_lasts_while_the_streams_that_started_with_it_take_theirs(
     assert_eq!(first_chunk(&mut later).await, 48 * hop);
 }
 
+#[tokio::test]
+async fn a_request_that_continues_a_stream_starts_with_larger_chunks() {
+    // The gateway says how much audio the listener still has (the next sentence through
+    // the phrase cache, a realtime context's next segment): the first chunk is then sized
+    // as a later one, four times that audio, at most 256 frames.
+    let p = support::piper();
+    let text = "the long road went on over the hills and far away past the old mill \
+        and the river where the children used to swim on summer evenings long ago";
+    let hop = 256;
+    let with_lead = |ms| {
+        let r = request("en_US-joe-medium", text, None);
+        r.budget.set(None, 0, Duration::from_millis(ms));
+        r
+    };
+    // 0.5 s = 43 frames of audio ahead: 4 x 43.
+    let mut half = p.synthesize(with_lead(500));
+    assert_eq!(first_chunk(&mut half).await, 172 * hop);
+    let mut two = p.synthesize(with_lead(2_000));
+    assert_eq!(first_chunk(&mut two).await, 256 * hop);
+    // No lead: a stream's first audio, the 48-frame first chunk (or more when other
+    // streams of this shared engine are starting).
+    let mut fresh = p.synthesize(with_lead(0));
+    assert!(first_chunk(&mut fresh).await < 172 * hop);
+}
+
 async fn first_chunk(s: &mut tts_core::AudioStream) -> usize {
     s.next().await.unwrap().unwrap().samples.len()
 }

@@ -406,6 +406,26 @@ pub(super) struct Tape {
     pub(super) retain: bool,
 }
 
+/// When a stream needs its next chunk ([`Tape::due`]), and whether its listener has
+/// begun to play (before that, the deadline is [`FIRST_AUDIO_DUE`] after the start, and
+/// the listener has nothing in hand).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Due {
+    pub at: Instant,
+    pub playing: bool,
+}
+
+impl Due {
+    /// The audio the listener has yet to hear at `now`.
+    pub fn lead(&self, now: Instant) -> Duration {
+        if self.playing {
+            self.at.saturating_duration_since(now)
+        } else {
+            Duration::ZERO
+        }
+    }
+}
+
 impl Tape {
     /// The deadline of the stream's next chunk, which orders the engine's turns
     /// ([`crate::scheduler`]): when the audio produced so far runs out for a listener who
@@ -418,10 +438,16 @@ impl Tape {
     /// time waiting for it: at 8 paragraphs on one core, 16 of 32 streams fell behind
     /// (worst 1.6 s), against 5 of 32 (worst 0.27 s) counted from the first audio
     /// (docs/BENCHMARKS.md, issue 12).
-    pub(super) fn due(&self, started: Instant) -> Instant {
+    pub(super) fn due(&self, started: Instant) -> Due {
         match self.first_at {
-            Some(first) => first + self.played(),
-            None => started + FIRST_AUDIO_DUE,
+            Some(first) => Due {
+                at: first + self.played(),
+                playing: true,
+            },
+            None => Due {
+                at: started + FIRST_AUDIO_DUE,
+                playing: false,
+            },
         }
     }
 
@@ -784,24 +810,31 @@ mod tests {
         let started = Instant::now() - Duration::from_secs(5);
         let mut t = tape(1000);
         assert_eq!(
-            t.due(started),
+            t.due(started).at,
             started + FIRST_AUDIO_DUE,
             "before any audio"
         );
+        assert_eq!(
+            t.due(started).lead(started),
+            Duration::ZERO,
+            "nothing in hand"
+        );
         t.count(0);
         assert_eq!(
-            t.due(started),
+            t.due(started).at,
             started + FIRST_AUDIO_DUE,
             "nothing taped yet"
         );
         let before = Instant::now();
         t.count(1500);
         let after = Instant::now();
-        let due = t.due(started);
+        let due = t.due(started).at;
+        assert!(t.due(started).lead(after) <= Duration::from_millis(1500));
+        assert!(t.due(started).lead(after) >= Duration::from_millis(1400));
         // The listener started at the first audio, 5 s after the stream: 1.5 s from then.
         assert!(due >= before + Duration::from_millis(1500), "{due:?}");
         assert!(due <= after + Duration::from_millis(1500), "{due:?}");
         t.count(500);
-        assert!(t.due(started) >= before + Duration::from_secs(2));
+        assert!(t.due(started).at >= before + Duration::from_secs(2));
     }
 }

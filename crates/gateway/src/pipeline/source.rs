@@ -4,6 +4,7 @@
 //! waits for a turn of that pool, in deadline order ([`crate::scheduler`]).
 
 use super::failure::StreamFailure;
+use super::job::Due;
 use crate::metrics::ProviderLabels;
 use crate::state::AppState;
 use futures::StreamExt;
@@ -24,13 +25,14 @@ pub struct Source {
 
 impl Source {
     /// Starts synthesis and waits for the first chunk, retrying retryable failures.
-    /// `due`: when the stream's audio so far runs out at real time (its start, for its
-    /// first audio), which orders it among the streams waiting for the engine.
+    /// `due`: when the stream's audio so far runs out at real time (shortly after its
+    /// start, for its first audio), which orders it among the streams waiting for the
+    /// engine.
     pub async fn open(
         state: &Arc<AppState>,
         request: SynthesisRequest,
         provider_id: &str,
-        due: Instant,
+        due: Due,
     ) -> Result<Self, StreamFailure> {
         let provider = state
             .provider(provider_id)
@@ -103,7 +105,7 @@ impl Source {
 
     /// The next chunk, `None` at the end. No retry here: audio has already gone out.
     /// `due` as for [`Source::open`].
-    pub async fn next(&mut self, due: Instant) -> Result<Option<AudioChunk>, StreamFailure> {
+    pub async fn next(&mut self, due: Due) -> Result<Option<AudioChunk>, StreamFailure> {
         if let Some(chunk) = self.first.take() {
             return Ok(Some(chunk));
         }
@@ -159,12 +161,13 @@ impl Drop for Source {
 /// The engine's next chunk within `limit`, pulled in the stream's turn when the engine has
 /// a fixed pool. The wait for the turn is not part of `limit`: the limit is on the engine,
 /// and a stream ahead of real time may rightly wait long under load. In its turn, the
-/// engine is told how long the step may take ([`crate::scheduler::Scheduler::budget`]).
+/// engine is told how long the step may take ([`crate::scheduler::Scheduler::budget`]),
+/// and how much audio the stream's listener has left ([`StepBudget::set`]).
 /// Records how far ahead of playback the stream was, and how long it waited.
 async fn pull(
     state: &AppState,
     provider: &str,
-    due: Instant,
+    due: Due,
     stream: &mut AudioStream,
     budget: &StepBudget,
     limit: Duration,
@@ -173,21 +176,22 @@ async fn pull(
         provider: provider.to_string(),
     };
     let now = Instant::now();
-    let lead = match due.checked_duration_since(now) {
+    let lead = match due.at.checked_duration_since(now) {
         Some(ahead) => ahead.as_secs_f64(),
-        None => -now.duration_since(due).as_secs_f64(),
+        None => -now.duration_since(due.at).as_secs_f64(),
     };
     let metrics = &state.metrics;
     metrics.stream_lead.get_or_create(&labels).observe(lead);
     let Some(scheduler) = state.scheduler(provider) else {
         return timeout(limit, stream.next()).await;
     };
-    let turn = scheduler.turn(due).await;
+    let turn = scheduler.turn(due.at).await;
     metrics
         .engine_queue_wait
         .get_or_create(&labels)
         .observe(now.elapsed().as_secs_f64());
-    budget.set(scheduler.budget(Instant::now()), scheduler.waiting());
+    let now = Instant::now();
+    budget.set(scheduler.budget(now), scheduler.waiting(), due.lead(now));
     let chunk = timeout(limit, stream.next()).await;
     drop(turn);
     chunk

@@ -37,6 +37,9 @@ pub enum Behaviour {
     /// `text#n`) and then waiting for a permit on `gate`. A stream that has had its first
     /// chunk is that far ahead of real time.
     Paced,
+    /// [`Behaviour::Paced`], read sentence by sentence with a fingerprint: the phrase
+    /// cache splits a text into one request per sentence.
+    PacedSentences,
 }
 
 pub const PACED_CHUNK_SECS: u32 = 30;
@@ -51,8 +54,9 @@ pub struct Double {
     pub dropped: Arc<Notify>,
     texts: parking_lot::Mutex<Vec<String>>,
     pulls: Arc<parking_lot::Mutex<Vec<String>>>,
-    /// The step budget the gateway had set when each of `pulls` began.
+    /// The step budget the gateway had set when each of `pulls` began, and the lead.
     budgets: Arc<parking_lot::Mutex<Vec<Option<std::time::Duration>>>>,
+    leads: Arc<parking_lot::Mutex<Vec<std::time::Duration>>>,
 }
 
 impl Double {
@@ -67,6 +71,7 @@ impl Double {
             texts: parking_lot::Mutex::new(Vec::new()),
             pulls: Arc::default(),
             budgets: Arc::default(),
+            leads: Arc::default(),
         })
     }
 
@@ -83,6 +88,11 @@ impl Double {
     /// The step budget set for each of [`Double::pulls`].
     pub fn budgets(&self) -> Vec<Option<std::time::Duration>> {
         self.budgets.lock().clone()
+    }
+
+    /// The listener's lead the gateway gave for each of [`Double::pulls`].
+    pub fn leads(&self) -> Vec<std::time::Duration> {
+        self.leads.lock().clone()
     }
 
     /// A registry with mock_tone and this double.
@@ -120,7 +130,15 @@ impl Provider for Double {
     }
 
     fn concurrency(&self) -> Option<usize> {
-        matches!(self.behaviour, Behaviour::Paced).then_some(1)
+        matches!(self.behaviour, Behaviour::Paced | Behaviour::PacedSentences).then_some(1)
+    }
+
+    fn fingerprint(&self, _voice: &str) -> Option<String> {
+        matches!(self.behaviour, Behaviour::PacedSentences).then(|| "paced-1".into())
+    }
+
+    fn sentence_pause_ms(&self) -> Option<u32> {
+        matches!(self.behaviour, Behaviour::PacedSentences).then_some(0)
     }
 
     fn synthesize(&self, request: SynthesisRequest) -> AudioStream {
@@ -149,13 +167,14 @@ impl Provider for Double {
                 .boxed()
             }
             Behaviour::Record => stream::iter([Ok(chunk())]).boxed(),
-            Behaviour::Paced => {
+            Behaviour::Paced | Behaviour::PacedSentences => {
                 let (gate, pulls) = (Arc::clone(&self.gate), Arc::clone(&self.pulls));
-                let budgets = Arc::clone(&self.budgets);
+                let (budgets, leads) = (Arc::clone(&self.budgets), Arc::clone(&self.leads));
                 let (text, budget) = (request.text, request.budget);
                 stream::unfold(1, move |n| {
                     let (gate, pulls, text) = (Arc::clone(&gate), Arc::clone(&pulls), text.clone());
                     let (budgets, budget) = (Arc::clone(&budgets), budget.clone());
+                    let leads = Arc::clone(&leads);
                     async move {
                         if n > 2 {
                             return None;
@@ -164,6 +183,7 @@ impl Provider for Double {
                             // One lock over both: a test reading one sees the other.
                             let mut recorded = pulls.lock();
                             budgets.lock().push(budget.get());
+                            leads.lock().push(budget.lead());
                             recorded.push(format!("{text}#{n}"));
                         }
                         gate.acquire().await.unwrap().forget();

@@ -92,3 +92,42 @@ async fn a_new_streams_first_chunk_goes_before_the_next_chunk_of_a_stream_that_i
             >= 6.0
     );
 }
+
+#[tokio::test]
+async fn a_request_that_continues_a_stream_starts_with_the_streams_lead() {
+    // Through the phrase cache each sentence is a request of its own; its engine is told
+    // how much audio the listener still has, so it need not start as if from silence.
+    let double = Double::new("paced", Behaviour::PacedSentences);
+    let app = spawn_double(&double, |s| s.cache.budget_bytes = 8 << 20).await;
+    let mut body = double_body("paced");
+    body["text"] = "First one here. Second one here.".into();
+    let (id, _) = app.create(&body).await;
+    let url = app.ws_url(&id);
+    let stream = tokio::spawn(async move {
+        let (ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+        collect(ws).await
+    });
+    double.gate.add_permits(4);
+    let streamed = stream.await.unwrap();
+    assert!(streamed.is_eos(), "{:?}", streamed.last);
+    assert_eq!(
+        double.pulls(),
+        [
+            "First one here. #1",
+            "First one here. #2",
+            "Second one here.#1",
+            "Second one here.#2"
+        ],
+        "one request per sentence"
+    );
+    let leads: Vec<f64> = double.leads().iter().map(Duration::as_secs_f64).collect();
+    // The first chunk of the stream: nothing to play yet. Each later pull: the audio
+    // sent so far (30 s a chunk) less the moments the test took.
+    assert!(leads[0] < 1.0, "{leads:?}");
+    assert!((25.0..=30.0).contains(&leads[1]), "{leads:?}");
+    assert!(
+        (55.0..=60.0).contains(&leads[2]),
+        "the second sentence's first pull: {leads:?}"
+    );
+    assert!((85.0..=90.0).contains(&leads[3]), "{leads:?}");
+}

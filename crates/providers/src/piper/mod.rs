@@ -414,6 +414,7 @@ async fn next_chunk(state: Option<StreamState>) -> Step {
             options: Arc::clone(&st.options),
             budget: st.budget.get(),
             waiting: st.budget.waiting(),
+            lead: st.budget.lead(),
             reply,
         };
         if let Err(e) = st.pool.submit(job) {

@@ -47,10 +47,11 @@ pub struct Job {
     pub work: Work,
     pub length_scale: f32,
     pub options: Arc<RunOptions>,
-    /// How long the step may take, if the gateway said, and how many streams wait
-    /// behind it.
+    /// How long the step may take, if the gateway said, how many streams wait behind
+    /// it, and how much audio the stream's listener has yet to hear.
     pub budget: Option<Duration>,
     pub waiting: usize,
+    pub lead: Duration,
     pub reply: oneshot::Sender<Result<Step, ProviderError>>,
 }
 
@@ -335,6 +336,8 @@ fn run(shared: &Shared, sessions: &mut [LoadedModel], job: Job) {
                 .unwrap_or(usize::MAX),
             waiting: job.waiting,
             workers: shared.workers,
+            lead: (job.lead.as_secs_f64() * f64::from(model.sample_rate) / parts.hop.max(1) as f64)
+                as usize,
         });
     }
     let running = Running::start(stats);

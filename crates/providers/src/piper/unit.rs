@@ -87,16 +87,22 @@ impl Chunking {
     }
 
     /// Frames of the next chunk after `before` frames of audio, within `limit`.
+    ///
+    /// A request's first chunk must last, with the audio its listener already has
+    /// (`limit.lead`: none for a new stream, more for a request that continues one), while
+    /// the streams waiting take their turns. Later chunks grow with the audio before them,
+    /// or with the lead if that is more.
     fn size(&self, before: usize, limit: Limit) -> usize {
         let first = self.first.max(1);
         let least = if before == 0 {
             let each_worker = limit.waiting.div_ceil(limit.workers.max(1));
-            first.max(self.first_per_waiter.saturating_mul(each_worker))
+            let lasting = self.first_per_waiter.saturating_mul(each_worker);
+            first.max(lasting.saturating_sub(limit.lead))
         } else {
             first
         };
         self.growth
-            .saturating_mul(before)
+            .saturating_mul(before.max(limit.lead))
             .clamp(first, self.max.max(first))
             .min(limit.frames)
             .max(least)
@@ -151,6 +157,10 @@ pub struct Limit {
     pub waiting: usize,
     /// The pool's workers (streams waiting are served this many at a time).
     pub workers: usize,
+    /// Frames of audio the stream's listener has yet to hear when the step starts. A
+    /// request that continues a stream (the next sentence through the phrase cache, a
+    /// realtime context's next segment) has some before its first chunk.
+    pub lead: usize,
 }
 
 impl Default for Limit {
@@ -159,6 +169,7 @@ impl Default for Limit {
             frames: usize::MAX,
             waiting: 0,
             workers: 1,
+            lead: 0,
         }
     }
 }
@@ -533,6 +544,7 @@ mod tests {
             frames,
             waiting,
             workers: 1,
+            lead: 0,
         };
         assert_eq!(c.next_within(within(100, 3), 50, 0, 1000, true), Some(100));
         assert_eq!(c.next_within(within(10, 3), 50, 0, 1000, true), Some(48));
@@ -549,6 +561,24 @@ mod tests {
             ..within(10, 7)
         };
         assert_eq!(c.next_within(two_workers, 0, 0, 1000, true), Some(48));
+        // A request that continues a stream whose listener has 50 frames yet to hear:
+        // its chunks grow from that lead, within the budget.
+        let led = |frames, waiting| Limit {
+            lead: 50,
+            ..within(frames, waiting)
+        };
+        assert_eq!(
+            c.next_within(led(usize::MAX, 0), 0, 0, 1000, true),
+            Some(200)
+        );
+        assert_eq!(c.next_within(led(100, 3), 0, 0, 1000, true), Some(100));
+        // With 7 waiting it must still last 70 frames: 50 of them are there already.
+        assert_eq!(c.next_within(led(10, 7), 0, 0, 1000, true), Some(48));
+        let short_lead = Limit {
+            lead: 10,
+            ..within(10, 7)
+        };
+        assert_eq!(c.next_within(short_lead, 0, 0, 1000, true), Some(60));
     }
 
     #[test]
