@@ -829,8 +829,14 @@ mod tests {
         t.count(1500);
         let after = Instant::now();
         let due = t.due(started).at;
-        assert!(t.due(started).lead(after) <= Duration::from_millis(1500));
-        assert!(t.due(started).lead(after) >= Duration::from_millis(1400));
+        let playing = t.due(started);
+        let second = Duration::from_secs(1);
+        assert_eq!(
+            playing.lead(playing.at - second),
+            second,
+            "what is left to hear"
+        );
+        assert_eq!(playing.lead(playing.at + second), Duration::ZERO, "ran dry");
         // The listener started at the first audio, 5 s after the stream: 1.5 s from then.
         assert!(due >= before + Duration::from_millis(1500), "{due:?}");
         assert!(due <= after + Duration::from_millis(1500), "{due:?}");
