@@ -24,9 +24,10 @@ pub enum Verdict {
 /// Runs the benchmark `args` describe and prints its report. `Err` when it cannot start.
 pub async fn run(args: &Args) -> Result<Verdict, String> {
     let hold = args.hold.is_some();
+    let texts = texts(args)?;
     let target = Arc::new(Target::new(TargetOptions {
         url: args.url.clone(),
-        bodies: texts(args)?
+        bodies: texts
             .iter()
             .map(|text| match args.api {
                 Door::Session => create_body(args, text),
@@ -105,6 +106,7 @@ pub async fn run(args: &Args) -> Result<Verdict, String> {
         drop(line);
         let run = LoadRun {
             args,
+            texts: &texts,
             stats: &stats,
             cpu,
             rss_max: sampler.map(MaxSampler::stop),

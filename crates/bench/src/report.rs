@@ -14,6 +14,8 @@ use std::time::Duration;
 /// A measured load phase and what was watched around it.
 pub struct LoadRun<'a> {
     pub args: &'a Args,
+    /// The texts the sessions said in turn ([`crate::app::texts`]).
+    pub texts: &'a [String],
     pub stats: &'a Stats,
     pub cpu: CpuUse,
     /// Largest server `VmRSS` sampled during the phase, and its `VmHWM` after it (bytes).
@@ -171,7 +173,7 @@ impl LoadRun<'_> {
             a.rate,
             a.bitrate_kbps
                 .map_or(String::new(), |b| format!(" {b} kb/s")),
-            texts_label(a),
+            texts_label(a, self.texts),
             if a.verify { ", --verify" } else { "" }
         );
         let _ = writeln!(o, "  wall time             {:.2} s", wall.as_secs_f64());
@@ -530,9 +532,10 @@ impl HoldRun<'_> {
 }
 
 /// What the sessions said: "text of N characters", or how many texts of which lengths.
-fn texts_label(a: &Args) -> String {
-    match crate::app::texts(a) {
-        Ok(texts) if a.texts_file.is_some() => {
+fn texts_label(a: &Args, texts: &[String]) -> String {
+    match texts {
+        [text] if a.texts_file.is_none() => format!("text of {} characters", text.chars().count()),
+        _ => {
             let chars = texts.iter().map(|t| t.chars().count());
             format!(
                 "{} texts of {}-{} characters",
@@ -541,6 +544,5 @@ fn texts_label(a: &Args) -> String {
                 chars.max().unwrap_or(0)
             )
         }
-        _ => format!("text of {} characters", a.text.chars().count()),
     }
 }
